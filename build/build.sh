@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the agent home at artifacts/cwapm/ and the tarball
+# artifacts/cwapm-<version>-linux-x64.tar.gz (+ .sha256).
+#
+#   build/build.sh            # Release build, ReadyToRun agent
+#   CWAPM_R2R=false build/build.sh   # IL-only agent (faster build, slower app start-up)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+config=${CONFIGURATION:-Release}
+r2r=${CWAPM_R2R:-true}
+rid=${CWAPM_RID:-linux-x64}
+artifacts="$root/artifacts"
+home="$artifacts/cwapm"
+work="$artifacts/obj"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+command -v dotnet >/dev/null 2>&1 || { echo "build.sh: the .NET SDK 10 is required (dotnet not on PATH)" >&2; exit 1; }
+version=$(sed -n 's|.*<Version Condition="[^"]*">\([^<]*\)</Version>.*|\1|p' build/Common.props | head -n1)
+[ -n "$version" ] || { echo "build.sh: cannot read <Version> from build/Common.props" >&2; exit 1; }
+
+say "building CloudWatch APM .NET agent $version ($config, $rid, ReadyToRun=$r2r)"
+rm -rf "$home" "$work"
+mkdir -p "$home/hook" "$home/agent" "$home/cli" "$work"
+
+say "restoring"
+dotnet restore CloudWatchApm.Agent.sln -nologo -v:q
+
+say "publishing the agent into agent/"
+dotnet publish src/CloudWatchApm.Agent/CloudWatchApm.Agent.csproj -nologo -v:q -c "$config" \
+  -r "$rid" --self-contained false -p:PublishReadyToRun="$r2r" -o "$work/agent"
+# Only what the agent loads at run time: assemblies and the deps file the lifting step reads.
+find "$work/agent" -maxdepth 1 -name '*.dll' -exec cp {} "$home/agent/" \;
+
+say "building the startup hook into hook/"
+dotnet build src/CloudWatchApm.Agent.StartupHook/CloudWatchApm.Agent.StartupHook.csproj -nologo -v:q -c "$config" -o "$work/hook"
+cp "$work/hook/CloudWatchApm.Agent.StartupHook.dll" "$home/hook/"
+
+say "publishing the cwapm CLI into cli/"
+dotnet publish src/CloudWatchApm.Cli/CloudWatchApm.Cli.csproj -nologo -v:q -c "$config" -o "$work/cli"
+find "$work/cli" -maxdepth 1 \( -name '*.dll' -o -name '*.json' \) -exec cp {} "$home/cli/" \;
+cp build/cwapm-launcher.sh "$home/cwapm"
+cp build/instrument.sh "$home/instrument.sh"
+chmod +x "$home/cwapm" "$home/instrument.sh"
+
+say "generating the DiagnosticSource lift for .NET 8/9 (additional-deps/, store/)"
+bash build/lift-diagnosticsource.sh "$work/agent" "$home"
+
+printf '%s\n' "$version" > "$home/VERSION"
+cp LICENSE "$home/LICENSE"
+
+say "writing checksums.sha256"
+(cd "$home" && find . -type f ! -name checksums.sha256 | sed 's|^\./||' | LC_ALL=C sort | xargs sha256sum > checksums.sha256)
+
+tarball="$artifacts/cwapm-$version-$rid.tar.gz"
+say "packing $(basename "$tarball")"
+tar -C "$artifacts" -czf "$tarball" cwapm
+(cd "$artifacts" && sha256sum "$(basename "$tarball")" > "$(basename "$tarball").sha256")
+
+say "done: $home ($(du -sh "$home" | cut -f1)), $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"

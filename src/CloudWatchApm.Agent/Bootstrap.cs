@@ -1,0 +1,141 @@
+// The agent's entry point, called by reflection from the startup hook once the agent's
+// assemblies can be resolved. Reads and validates settings, decides whether the agent should
+// step aside, builds the pipeline and writes the one-line startup summary. Methods that name
+// OpenTelemetry types are kept out of this class's hot path (NoInlining) so that stepping
+// aside never loads OpenTelemetry at all.
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using CloudWatchApm.Agent.Configuration;
+using CloudWatchApm.Agent.Diagnostics;
+using CloudWatchApm.Agent.Pipeline;
+using CloudWatchApm.Agent.Shared;
+
+namespace CloudWatchApm.Agent;
+
+internal static class Bootstrap
+{
+    private static int _initialized;
+
+    internal static bool FailFast { get; private set; }
+
+    internal static AgentSettings? Settings { get; private set; }
+
+    /// <summary>Called once by the startup hook. Never throws unless fail-fast is on.</summary>
+    public static void Initialize(string home, string loadingPath, string hookPath, double hookMilliseconds)
+    {
+        if (Interlocked.Exchange(ref _initialized, 1) == 1)
+        {
+            return;
+        }
+
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            var entry = SafeEntryName();
+            var settings = AgentSettings.FromProcess(entry);
+            Settings = settings;
+            FailFast = settings.FailFast;
+            AgentLogFile.Level = settings.LogLevel;
+
+            foreach (var problem in settings.Problems)
+            {
+                AgentLog.Warn("configuration: " + problem);
+            }
+
+            if (settings.FailFast && settings.Problems.Count > 0)
+            {
+                throw new InvalidOperationException("cwapm: OTEL_DOTNET_AUTO_FAIL_FAST_ENABLED=true and the configuration has problems:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", settings.Problems));
+            }
+
+            if (settings.SdkDisabled)
+            {
+                AgentLog.Info("OTEL_SDK_DISABLED=true: no providers are built");
+                return;
+            }
+
+            var context = new AgentContext
+            {
+                Home = home,
+                LoadingPath = loadingPath,
+                HookPath = hookPath,
+                EntryAssemblyName = entry,
+                TrustedAssemblies = AgentContext.ReadTrustedAssemblies(),
+            };
+
+            // An app that ships the OpenTelemetry SDK configures its own providers; a second
+            // set from the agent would export every span twice. Step aside before any
+            // OpenTelemetry type is loaded, so the app keeps exactly the SDK version it chose.
+            if (context.AppHas("OpenTelemetry"))
+            {
+                AgentLog.Info($"cwapm agent {AgentContext.AgentVersion}: the application ships the OpenTelemetry SDK itself ({OwnSdkVersion()}); the agent builds no providers so nothing is exported twice. Remove the app's own setup to let the agent instrument it, or keep it and unset DOTNET_STARTUP_HOOKS.");
+                return;
+            }
+
+            Start(settings, context, sw, hookMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Error("the agent could not start; the application runs without it", ex);
+            if (FailFast)
+            {
+                throw;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Start(AgentSettings settings, AgentContext context, Stopwatch sw, double hookMilliseconds)
+    {
+        var verbose = AgentLog.IsDebug;
+        var listener = new SdkEventListener(verbose);
+        var runtime = AgentRuntime.Start(settings, context, ProcessEnvironment.Instance);
+        AgentLog.Info(
+            $"cwapm agent {AgentContext.AgentVersion} started in {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F0} ms; " +
+            $"runtime: .NET {Environment.Version} ({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}); " +
+            $"loading path: {context.LoadingPath}; home: {context.Home}; " +
+            $"service.name: {settings.ServiceName} (from {settings.ServiceNameSource}); " +
+            $"traces endpoint: {settings.Traces}; metrics endpoint: {settings.Metrics.Protocol} {settings.Metrics.Endpoint}; logs endpoint: {settings.Logs.Protocol} {settings.Logs.Endpoint}; " +
+            $"sampler: {Sampling.Describe(settings)}; enabled: {string.Join("; ", runtime.Enabled)}; " +
+            $"problems: {settings.Problems.Count}");
+        Listener = listener;
+    }
+
+    /// <summary>Kept alive for the life of the process; tests read its counters.</summary>
+    internal static SdkEventListener? Listener { get; private set; }
+
+    private static string OwnSdkVersion()
+    {
+        try
+        {
+            if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa)
+            {
+                foreach (var path in tpa.Split(Path.PathSeparator))
+                {
+                    if (Path.GetFileName(path) == "OpenTelemetry.dll")
+                    {
+                        return "OpenTelemetry " + AssemblyName.GetAssemblyName(path).Version;
+                    }
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Debug("could not read the app's OpenTelemetry version: " + ex.Message);
+        }
+
+        return "OpenTelemetry";
+    }
+
+    private static string? SafeEntryName()
+    {
+        try
+        {
+            return Assembly.GetEntryAssembly()?.GetName().Name;
+        }
+        catch
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,338 @@
+// Owns the providers the agent built and shuts them down within a bounded time when the
+// process exits (normal exit, SIGTERM through ProcessExit, Ctrl+C through a signal handler
+// that flushes and then lets the default action proceed).
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using CloudWatchApm.Agent.Configuration;
+using CloudWatchApm.Agent.Diagnostics;
+using CloudWatchApm.Agent.Instrumentation;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace CloudWatchApm.Agent.Pipeline;
+
+internal sealed class AgentRuntime
+{
+    private readonly AgentSettings _settings;
+    private readonly AgentContext _context;
+    private readonly List<string> _enabled = [];
+    private TracerProvider? _tracerProvider;
+    private MeterProvider? _meterProvider;
+    private PosixSignalRegistration? _sigint;
+    private int _shutdown;
+
+    private AgentRuntime(AgentSettings settings, AgentContext context)
+    {
+        _settings = settings;
+        _context = context;
+    }
+
+    internal static AgentRuntime? Current { get; private set; }
+
+    internal IReadOnlyList<string> Enabled => _enabled;
+
+    internal TracerProvider? TracerProvider => _tracerProvider;
+
+    internal MeterProvider? MeterProvider => _meterProvider;
+
+    internal ResourceBuilder? Resource { get; private set; }
+
+    internal IConfiguration SdkConfiguration { get; private set; } = null!;
+
+    internal static AgentRuntime Start(AgentSettings settings, AgentContext context, IEnvironment environment)
+    {
+        var runtime = new AgentRuntime(settings, context);
+        Current = runtime;
+        runtime.SdkConfiguration = OtlpSetup.BuildSdkConfiguration(settings, environment);
+        runtime.Resource = Guard("resource", () => ResourceFactory.Create(settings)) ?? ResourceBuilder.CreateEmpty().AddService(settings.ServiceName);
+
+        Guard("propagators", () =>
+        {
+            var propagator = Propagation.Create(settings.Propagators, out var used);
+            Propagation.Install(propagator);
+            runtime._enabled.Add("propagators=" + (used.Count == 0 ? "none" : string.Join(",", used)));
+            return true;
+        });
+
+        if (settings.TracesEnabled && !IsOnlyNone(settings.TracesExporters))
+        {
+            runtime._tracerProvider = Guard("traces", runtime.BuildTracing);
+        }
+        else
+        {
+            runtime._enabled.Add("traces=off");
+        }
+
+        if (settings.MetricsEnabled && !IsOnlyNone(settings.MetricsExporters))
+        {
+            runtime._meterProvider = Guard("metrics", runtime.BuildMetrics);
+        }
+        else
+        {
+            runtime._enabled.Add("metrics=off");
+        }
+
+        if (settings.LogsEnabled && !IsOnlyNone(settings.LogsExporters) && settings.IsInstrumentationEnabled("LOGS", InstrumentationCatalog.ILogger))
+        {
+            Guard("logs", () => LoggingHook.Install(runtime));
+        }
+        else
+        {
+            runtime._enabled.Add("logs=off");
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.Shutdown("process exit");
+        runtime._sigint = Guard("SIGINT handler", () => PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => runtime.Flush("SIGINT")));
+        return runtime;
+    }
+
+    internal static bool IsOnlyNone(List<string> exporters) => exporters.Count == 1 && exporters[0] == "none";
+
+    private TracerProvider BuildTracing()
+    {
+        var s = _settings;
+        var builder = Sdk.CreateTracerProviderBuilder()
+            .ConfigureServices(services => services.AddSingleton(SdkConfiguration))
+            .SetResourceBuilder(Resource!)
+            .SetSampler(Sampling.Create(s, AwsHooks.XRaySamplerFactory(s, Resource!)));
+        var ids = new List<string>();
+
+        if (s.IsInstrumentationEnabled("TRACES", InstrumentationCatalog.AspNetCore) && _context.AppHas("Microsoft.AspNetCore.Hosting"))
+        {
+            AspNetCoreHandOff.AddTracing(builder, s);
+            ids.Add(InstrumentationCatalog.AspNetCore);
+        }
+
+        if (s.IsInstrumentationEnabled("TRACES", InstrumentationCatalog.HttpClient))
+        {
+            builder.AddHttpClientInstrumentation(o => o.RecordException = true);
+            ids.Add(InstrumentationCatalog.HttpClient);
+        }
+
+        foreach (var (id, sources) in InstrumentationCatalog.TraceSources)
+        {
+            if (s.IsInstrumentationEnabled("TRACES", id))
+            {
+                builder.AddSource(sources);
+                ids.Add(id);
+            }
+        }
+
+        if (s.AdditionalTraceSources.Count > 0)
+        {
+            // ActivitySource name matching in the SDK supports '*' wildcards.
+            builder.AddSource([.. s.AdditionalTraceSources]);
+        }
+
+        foreach (var exporter in s.TracesExporters)
+        {
+            switch (exporter)
+            {
+                case "otlp":
+                    builder.AddOtlpExporter(o =>
+                    {
+                        OtlpSetup.Apply(o, s.Traces);
+                        o.ExportProcessorType = ExportProcessorType.Batch;
+                        o.BatchExportProcessorOptions = new BatchExportActivityProcessorOptions
+                        {
+                            MaxQueueSize = s.Bsp.MaxQueueSize,
+                            MaxExportBatchSize = s.Bsp.MaxExportBatchSize,
+                            ScheduledDelayMilliseconds = s.Bsp.ScheduleDelayMilliseconds,
+                            ExporterTimeoutMilliseconds = s.Bsp.ExportTimeoutMilliseconds,
+                        };
+                    });
+                    break;
+                case "console":
+                    builder.AddConsoleExporter();
+                    break;
+            }
+        }
+
+        _enabled.Add("traces=" + string.Join(",", s.TracesExporters) + " [" + string.Join(",", ids) + (s.AdditionalTraceSources.Count > 0 ? ", sources: " + string.Join(",", s.AdditionalTraceSources) : string.Empty) + "]");
+        return builder.Build()!;
+    }
+
+    private MeterProvider BuildMetrics()
+    {
+        var s = _settings;
+        var builder = Sdk.CreateMeterProviderBuilder()
+            .ConfigureServices(services => services.AddSingleton(SdkConfiguration))
+            .SetResourceBuilder(Resource!)
+            .SetExemplarFilter(s.ExemplarFilter switch
+            {
+                "always_on" => ExemplarFilterType.AlwaysOn,
+                "always_off" => ExemplarFilterType.AlwaysOff,
+                _ => ExemplarFilterType.TraceBased,
+            });
+        var ids = new List<string>();
+        foreach (var (id, meters) in InstrumentationCatalog.MetricMeters)
+        {
+            if (s.IsInstrumentationEnabled("METRICS", id))
+            {
+                builder.AddMeter(meters);
+                ids.Add(id);
+            }
+        }
+
+        if (s.IsInstrumentationEnabled("METRICS", InstrumentationCatalog.NetRuntime))
+        {
+            builder.AddRuntimeInstrumentation();
+            ids.Add(InstrumentationCatalog.NetRuntime);
+        }
+
+        if (s.IsInstrumentationEnabled("METRICS", InstrumentationCatalog.Process))
+        {
+            builder.AddMeter(ProcessMetrics.MeterName);
+            ProcessMetrics.EnsureCreated();
+            ids.Add(InstrumentationCatalog.Process);
+        }
+
+        if (s.AdditionalMeterSources.Count > 0)
+        {
+            builder.AddMeter([.. s.AdditionalMeterSources]);
+        }
+
+        if (s.HistogramAggregation == "base2_exponential_bucket_histogram")
+        {
+            builder.AddView(instrument => instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal)
+                ? new Base2ExponentialBucketHistogramConfiguration()
+                : null);
+        }
+
+        foreach (var exporter in s.MetricsExporters)
+        {
+            switch (exporter)
+            {
+                case "otlp":
+                    builder.AddOtlpExporter((o, reader) =>
+                    {
+                        OtlpSetup.Apply(o, s.Metrics);
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = s.MetricExportIntervalMilliseconds;
+                        reader.PeriodicExportingMetricReaderOptions.ExportTimeoutMilliseconds = s.MetricExportTimeoutMilliseconds;
+                        reader.TemporalityPreference = s.MetricsTemporality switch
+                        {
+                            "delta" => MetricReaderTemporalityPreference.Delta,
+                            "lowmemory" => MetricReaderTemporalityPreference.LowMemory,
+                            _ => MetricReaderTemporalityPreference.Cumulative,
+                        };
+                    });
+                    break;
+                case "console":
+                    builder.AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = s.MetricExportIntervalMilliseconds);
+                    break;
+            }
+        }
+
+        _enabled.Add("metrics=" + string.Join(",", s.MetricsExporters) + " [" + string.Join(",", ids) + "]");
+        return builder.Build()!;
+    }
+
+    /// <summary>Configures an app's logging builder the way the agent exports logs.</summary>
+    internal void ConfigureLogging(OpenTelemetryLoggerOptions options)
+    {
+        var s = _settings;
+        options.SetResourceBuilder(Resource!);
+        options.IncludeFormattedMessage = true;
+        options.IncludeScopes = true;
+        foreach (var exporter in s.LogsExporters)
+        {
+            switch (exporter)
+            {
+                case "otlp":
+                    options.AddOtlpExporter(o =>
+                    {
+                        OtlpSetup.Apply(o, s.Logs);
+                        o.ExportProcessorType = ExportProcessorType.Batch;
+                        o.BatchExportProcessorOptions = new BatchExportActivityProcessorOptions
+                        {
+                            MaxQueueSize = s.Blrp.MaxQueueSize,
+                            MaxExportBatchSize = s.Blrp.MaxExportBatchSize,
+                            ScheduledDelayMilliseconds = s.Blrp.ScheduleDelayMilliseconds,
+                            ExporterTimeoutMilliseconds = s.Blrp.ExportTimeoutMilliseconds,
+                        };
+                    });
+                    break;
+                case "console":
+                    options.AddConsoleExporter();
+                    break;
+            }
+        }
+    }
+
+    internal void AddEnabled(string what) => _enabled.Add(what);
+
+    internal void Flush(string reason)
+    {
+        try
+        {
+            var timeout = Math.Min(_settings.ShutdownTimeoutMilliseconds, 5000);
+            _tracerProvider?.ForceFlush(timeout);
+            _meterProvider?.ForceFlush(timeout);
+            LoggingHook.Flush(timeout);
+            AgentLog.Debug("flushed telemetry on " + reason);
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Error("flush on " + reason + " failed", ex);
+        }
+    }
+
+    /// <summary>Flushes and stops every provider, at most the shutdown timeout in total.</summary>
+    internal void Shutdown(string reason)
+    {
+        if (Interlocked.Exchange(ref _shutdown, 1) == 1)
+        {
+            return;
+        }
+
+        var sw = Stopwatch.StartNew();
+        var budget = _settings.ShutdownTimeoutMilliseconds;
+        int Remaining() => Math.Max(0, budget - (int)sw.ElapsedMilliseconds);
+        try
+        {
+            _sigint?.Dispose();
+            _tracerProvider?.Shutdown(Remaining());
+            LoggingHook.Shutdown(Remaining());
+            _meterProvider?.Shutdown(Remaining());
+            AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms");
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Error("shutdown on " + reason + " failed", ex);
+        }
+    }
+
+    /// <summary>Separate method so the ASP.NET Core assembly is only loaded when it is used.</summary>
+    private static class AspNetCoreHandOff
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        internal static void AddTracing(TracerProviderBuilder builder, AgentSettings s)
+            => AspNetCore.AspNetCoreSetup.AddTracing(builder, s.CaptureRequestHeaders, s.CaptureResponseHeaders);
+    }
+
+    private static T? Guard<T>(string stage, Func<T> action)
+        where T : class
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Error("agent stage '" + stage + "' failed and was skipped", ex);
+            if (Bootstrap.FailFast)
+            {
+                throw;
+            }
+
+            return null;
+        }
+    }
+
+    private static void Guard(string stage, Func<bool> action) => Guard<object>(stage, () => action());
+}

@@ -1,0 +1,254 @@
+// The zero-code promise: unmodified apps on .NET 8, 9 and 10, started through instrument.sh,
+// export their traces; and every way the agent cannot work leaves the app untouched.
+using CloudWatchApm.Agent.IntegrationTests.Collector;
+using CloudWatchApm.Agent.IntegrationTests.Infrastructure;
+using Xunit;
+
+namespace CloudWatchApm.Agent.IntegrationTests.ZeroCode;
+
+public sealed class ZeroCodeTests
+{
+    private static readonly TimeSpan Ready = TimeSpan.FromSeconds(30);
+
+    public ZeroCodeTests() => TestPaths.RequireAgentHome();
+
+    [Theory]
+    [InlineData("net10.0", false)]
+    [InlineData("net10.0-sc", false)]
+    [InlineData("net8.0", true)]
+    [InlineData("net9.0", true)]
+    public async Task WebApp_UnderAgent_ExportsServerAndClientSpansInOneTrace(string variant, bool privateRuntime)
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var dotnet = privateRuntime ? Path.Combine(TestPaths.RuntimesRoot, "dotnet") : null;
+        await using var app = AppProcess.StartApp(TestPaths.App("WebApp", variant), "WebApp", Env(collector, "web-" + variant), dotnet);
+        await app.WaitUntilReadyAsync(Ready);
+
+        var runtime = await app.GetAsync("/runtime");
+        Assert.Contains(variant.StartsWith("net8", StringComparison.Ordinal) ? "\"runtime\":\"8.0" : variant.StartsWith("net9", StringComparison.Ordinal) ? "\"runtime\":\"9.0" : "\"runtime\":\"10.0", runtime, StringComparison.Ordinal);
+        Assert.Equal("{\"id\":\"42\"}", await app.GetAsync("/call"));
+
+        var spans = await Traces.AssertCallTraceAsync(collector, "web-" + variant);
+        Traces.AssertNoDuplicates(spans);
+        Assert.Contains("loading path:", app.AgentLog(), StringComparison.Ordinal);
+        Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)), "the app did not stop on SIGTERM");
+        Assert.Equal(string.Empty, app.StandardError.Trim());
+    }
+
+    [Fact]
+    public async Task SelfContainedNet8App_UnderAgent_RunsUntouchedAndSaysWhyInOneLine()
+    {
+        await using var collector = await MockCollector.StartAsync();
+        await using var app = AppProcess.StartApp(TestPaths.App("WebApp", "net8.0-sc"), "WebApp", Env(collector, "sc8"));
+        await app.WaitUntilReadyAsync(Ready);
+        Assert.Equal("{\"id\":\"42\"}", await app.GetAsync("/call"));
+        Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)));
+
+        var stderr = app.StandardError.Trim().Split('\n');
+        var line = Assert.Single(stderr);
+        Assert.Contains("self-contained .NET 8", line, StringComparison.Ordinal);
+        Assert.Contains("What to do:", line, StringComparison.Ordinal);
+        Assert.Contains("self-contained .NET 8", app.AgentLog(), StringComparison.Ordinal);
+        await Task.Delay(500);
+        Assert.Empty(collector.Spans);
+    }
+
+    [Theory]
+    [InlineData("ConsoleApp", "net10.0")]
+    [InlineData("ConsoleApp", "net8.0")]
+    [InlineData("WorkerApp", "net10.0")]
+    public async Task ShortLivedApp_ExitsRightAfterCalls_LastSpansStillArrive(string appName, string variant)
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var env = Env(collector, appName.ToLowerInvariant());
+        env["TARGET_URL"] = collector.HttpEndpoint + "/anything";
+        env["CALL_COUNT"] = "3";
+        var dotnet = variant == "net8.0" ? Path.Combine(TestPaths.RuntimesRoot, "dotnet") : null;
+        await using var app = AppProcess.StartApp(TestPaths.App(appName, variant), appName, env, dotnet);
+        Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app did not exit");
+        Assert.Equal(0, app.ExitCode);
+
+        // The batch delay is 5 s: these spans can only be here because shutdown flushed them.
+        var spans = collector.Spans.Where(s => s.Kind == OtlpSpanKind.Client).ToList();
+        Assert.Equal(3, spans.Count);
+        Assert.All(spans, s => Assert.Equal(appName.ToLowerInvariant(), s.ResourceAttributes["service.name"]));
+    }
+
+    [Theory]
+    [InlineData("otel1.20")]
+    [InlineData("otel1.15")]
+    public async Task AppWithItsOwnSdk_UnderAgent_NoCrashNoDuplicates(string variant)
+    {
+        await using var collector = await MockCollector.StartAsync();
+        await using var app = AppProcess.StartApp(TestPaths.App("SelfInstrumentedApp", variant), "SelfInstrumentedApp", Env(collector, "self"));
+        await app.WaitUntilReadyAsync(Ready);
+        Assert.Equal("{\"id\":\"7\"}", await app.GetAsync("/users/7"));
+        var spans = await collector.WaitForSpansAsync(s => s.Any(x => x.Name == "GET /users/{id}"), Traces.Wait);
+        Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)));
+
+        spans = collector.Spans;
+        Assert.Single(spans, s => s.Name == "GET /users/{id}");
+        Traces.AssertNoDuplicates(spans);
+        Assert.Contains("ships the OpenTelemetry SDK itself", app.AgentLog(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HookListedTwiceAndScriptSourcedTwice_OneAgentOneCopyOfEachSpan()
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var home = TestPaths.AgentHome;
+        var script = $". '{home}/instrument.sh'; . '{home}/instrument.sh'; export DOTNET_STARTUP_HOOKS=\"$DOTNET_STARTUP_HOOKS:$DOTNET_STARTUP_HOOKS\"; " +
+            $"case \"$DOTNET_STARTUP_HOOKS\" in *:*) ;; *) echo 'expected two entries' >&2; exit 3;; esac; exec '{TestPaths.SystemDotnet}' '{TestPaths.App("WebApp", "net10.0")}/WebApp.dll'";
+        await using var app = AppProcess.Start("/bin/bash", ["-c", script], Env(collector, "twice"), instrument: false);
+        await app.WaitUntilReadyAsync(Ready);
+        await app.GetAsync("/call");
+        var spans = await Traces.AssertCallTraceAsync(collector, "twice");
+        Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)));
+        Traces.AssertNoDuplicates(collector.Spans);
+        Assert.Single(app.AgentLog().Split('\n'), l => l.Contains("cwapm agent", StringComparison.Ordinal) && l.Contains("started in", StringComparison.Ordinal));
+        Assert.NotEmpty(spans);
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("unreadable")]
+    public async Task BrokenAgentHome_AppRunsUntouchedWithOneClearLine(string damage)
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var home = CopyHome();
+        try
+        {
+            if (damage == "missing")
+            {
+                File.Delete(Path.Combine(home, "agent", "OpenTelemetry.dll"));
+            }
+            else
+            {
+                // Root reads any file, so make the agent assembly something that cannot be read.
+                var dll = Path.Combine(home, "agent", "CloudWatchApm.Agent.dll");
+                File.Delete(dll);
+                Directory.CreateDirectory(dll);
+            }
+
+            var env = Env(collector, "broken");
+            env["DOTNET_STARTUP_HOOKS"] = Path.Combine(home, "hook", "CloudWatchApm.Agent.StartupHook.dll");
+            await using var app = AppProcess.StartApp(TestPaths.App("WebApp", "net10.0"), "WebApp", env, instrument: false);
+            await app.WaitUntilReadyAsync(Ready);
+            Assert.Equal("{\"id\":\"42\"}", await app.GetAsync("/call"));
+            Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)));
+            var log = app.AgentLog();
+            Assert.Contains(damage == "missing" ? "is incomplete" : "cannot be read", log, StringComparison.Ordinal);
+            Assert.Single(log.Split('\n'), l => l.Contains("the agent is not active", StringComparison.Ordinal));
+            Assert.Empty(collector.Spans);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("closed-port")]
+    [InlineData("garbage")]
+    public async Task CollectorUnreachable_AppServesAndExitsPromptly(string endpoint)
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["OTEL_SERVICE_NAME"] = "nocollector",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint == "garbage" ? "::not a url::" : $"http://127.0.0.1:{AppProcess.FreePort()}",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+        };
+        await using var app = AppProcess.StartApp(TestPaths.App("WebApp", "net10.0"), "WebApp", env);
+        await app.WaitUntilReadyAsync(Ready);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("{\"id\":\"42\"}", await app.GetAsync("/call"));
+        }
+
+        var started = DateTime.UtcNow;
+        Assert.True(await app.StopAsync(TimeSpan.FromSeconds(30)), "the app did not exit after SIGTERM");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15), "shutdown took " + (DateTime.UtcNow - started));
+        if (endpoint == "garbage")
+        {
+            Assert.Contains("OTEL_EXPORTER_OTLP_ENDPOINT='::not a url::' is not valid", app.AgentLog(), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("--info")]
+    [InlineData("build")]
+    [InlineData("test")]
+    public async Task SdkCommands_WithHookExportedGlobally_AgentStaysOut(string command)
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var project = CreateProject(command == "test");
+        try
+        {
+            var args = command == "--info" ? new[] { "--info" } : [command, project, "-nologo", "-v:q"];
+            await using var sdk = AppProcess.Start(TestPaths.SystemDotnet, args, Env(collector, "sdk"), instrument: true);
+            Assert.True(await sdk.WaitForExitAsync(TimeSpan.FromMinutes(4)), "dotnet " + command + " did not finish");
+            Assert.True(sdk.ExitCode == 0, $"dotnet {command} failed:\n{sdk.StandardOutput}\n{sdk.StandardError}");
+            Assert.Equal(string.Empty, sdk.StandardError.Trim());
+            Assert.Equal(string.Empty, sdk.AgentLog());
+            await Task.Delay(500);
+            Assert.Empty(collector.Spans);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(project)!, recursive: true);
+        }
+    }
+
+    internal static Dictionary<string, string?> Env(MockCollector collector, string service) => new()
+    {
+        ["OTEL_SERVICE_NAME"] = service,
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.GrpcEndpoint,
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
+        ["OTEL_BSP_SCHEDULE_DELAY"] = "5000",
+        ["OTEL_LOG_LEVEL"] = "debug",
+    };
+
+    private static string CopyHome()
+    {
+        var target = Path.Combine(Path.GetTempPath(), "cwapm-home-" + Guid.NewGuid().ToString("N"));
+        foreach (var file in Directory.GetFiles(TestPaths.AgentHome, "*", SearchOption.AllDirectories))
+        {
+            var dest = Path.Combine(target, Path.GetRelativePath(TestPaths.AgentHome, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+            File.Copy(file, dest);
+        }
+
+        return target;
+    }
+
+    /// <summary>A tiny project (an xunit one for `dotnet test`) in a temp folder, restored from the local cache.</summary>
+    private static string CreateProject(bool tests)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cwapm-sdk-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(dir, "Directory.Packages.props"), "<Project><PropertyGroup><ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally></PropertyGroup></Project>");
+        var path = Path.Combine(dir, "Probe.csproj");
+        File.WriteAllText(path, tests
+            ? """
+              <Project Sdk="Microsoft.NET.Sdk">
+                <PropertyGroup><TargetFramework>net10.0</TargetFramework><IsTestProject>true</IsTestProject></PropertyGroup>
+                <ItemGroup>
+                  <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.0.1" />
+                  <PackageReference Include="xunit" Version="2.9.3" />
+                  <PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />
+                </ItemGroup>
+              </Project>
+              """
+            : """
+              <Project Sdk="Microsoft.NET.Sdk">
+                <PropertyGroup><TargetFramework>net10.0</TargetFramework><OutputType>Exe</OutputType></PropertyGroup>
+              </Project>
+              """);
+        File.WriteAllText(Path.Combine(dir, "Probe.cs"), tests
+            ? "public class ProbeTests { [Xunit.Fact] public void Passes() => Xunit.Assert.True(true); }"
+            : "System.Console.WriteLine(\"probe\");");
+        return path;
+    }
+}
