@@ -46,9 +46,11 @@ fi
 # One closing line over both runs, in the plain form CI reads.
 passed=0; failed=0; skipped=0
 for log in "$results"/*.log; do
-  line=$(grep -E '(Passed|Failed)!.*Failed: *[0-9]+, Passed: *[0-9]+' "$log" | tail -n1 || true)
-  [ -z "$line" ] && { status=1; continue; }
-  f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$line"); p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line"); s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$line")
+  # dotnet test's summary at normal verbosity: "Total tests: N", "     Passed: N", "     Failed: N", "    Skipped: N".
+  grep -qE '^Total tests: [0-9]+' "$log" || { echo "test.sh: no test summary in $log (build failure?)" >&2; status=1; continue; }
+  p=$(grep -E '^ +Passed: [0-9]+' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0)
+  f=$(grep -E '^ +Failed: [0-9]+' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0)
+  s=$(grep -E '^ +Skipped: [0-9]+' "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0)
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 [ "$failed" -gt 0 ] && status=1

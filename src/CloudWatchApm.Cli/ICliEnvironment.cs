@@ -46,7 +46,7 @@ internal sealed class SystemEnvironment : ICliEnvironment
 
     public string UserHome => Get("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
-    public bool IsRoot => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? NativeMethods.geteuid() == 0 : false;
+    public bool IsRoot => (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && NativeMethods.geteuid() == 0;
 
     public string BaseDirectory => AppContext.BaseDirectory;
 

@@ -22,24 +22,44 @@ internal sealed class ExecProcessReplacer : IProcessReplacer
 
     public int Exec(string path, IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, out string error)
     {
-        var args = new string?[argv.Count + 1];
-        for (var i = 0; i < argv.Count; i++)
-        {
-            args[i] = argv[i];
-        }
-
-        var env = new string?[environment.Count + 1];
-        var n = 0;
+        var strings = new List<string>(argv.Count + environment.Count);
+        strings.AddRange(argv);
         foreach (var pair in environment)
         {
-            env[n++] = pair.Key + "=" + pair.Value;
+            strings.Add(pair.Key + "=" + pair.Value);
         }
 
-        ResetSignals();
-        NativeMethods.execve(path, args, env);
-        var errno = Marshal.GetLastPInvokeError();
-        error = Marshal.GetPInvokeErrorMessage(errno);
-        return errno;
+        // char*[] built by hand as UTF-8: the marshaller's string arrays are not UTF-8 everywhere.
+        var args = new IntPtr[argv.Count + 1];
+        var env = new IntPtr[environment.Count + 1];
+        try
+        {
+            for (var i = 0; i < strings.Count; i++)
+            {
+                var native = Marshal.StringToCoTaskMemUTF8(strings[i]);
+                if (i < argv.Count)
+                {
+                    args[i] = native;
+                }
+                else
+                {
+                    env[i - argv.Count] = native;
+                }
+            }
+
+            ResetSignals();
+            NativeMethods.execve(path, args, env);
+            var errno = Marshal.GetLastPInvokeError();
+            error = Marshal.GetPInvokeErrorMessage(errno);
+            return errno == 0 ? -1 : errno;
+        }
+        finally
+        {
+            foreach (var pointer in args.Concat(env))
+            {
+                Marshal.FreeCoTaskMem(pointer);
+            }
+        }
     }
 
     /// <summary>
@@ -65,10 +85,7 @@ internal sealed class ExecProcessReplacer : IProcessReplacer
     {
         [DllImport("libc", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static extern int execve(
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string path,
-            [MarshalAs(UnmanagedType.LPArray, ArraySubType = UnmanagedType.LPUTF8Str)] string?[] argv,
-            [MarshalAs(UnmanagedType.LPArray, ArraySubType = UnmanagedType.LPUTF8Str)] string?[] envp);
+        internal static extern int execve([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr[] argv, IntPtr[] envp);
 
         [DllImport("libc", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

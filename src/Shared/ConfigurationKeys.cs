@@ -94,7 +94,7 @@ internal static class ConfigurationKeys
     internal static readonly string[] Signals = { "TRACES", "METRICS", "LOGS" };
 
     /// <summary>The resource detectors that can be switched one by one.</summary>
-    internal static readonly string[] ResourceDetectors = { "HOST", "PROCESS", "PROCESSRUNTIME", "OPERATINGSYSTEM", "CONTAINER" };
+    internal static readonly string[] ResourceDetectors = { "HOST", "PROCESS", "PROCESSRUNTIME", "OPERATINGSYSTEM", "CONTAINER", "EC2", "ECS", "EKS", "LAMBDA", "ELASTICBEANSTALK" };
 
     /// <summary>OTEL_EXPORTER_OTLP_{SIGNAL}_{SETTING}, e.g. ("TRACES", "ENDPOINT").</summary>
     internal static string OtlpSignalKey(string signal, string setting) => OtlpPrefix + signal + "_" + setting;

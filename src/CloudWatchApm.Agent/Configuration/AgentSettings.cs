@@ -259,6 +259,7 @@ internal sealed class AgentSettings
     {
         string Key(string setting) => ConfigurationKeys.OtlpSignalKey(signal, setting);
         string? Either(string setting, string generic) => r.GetString(Key(setting)) is { } s ? s : r.GetString(generic);
+        string Which(string setting, string generic) => r.GetString(Key(setting)) is not null ? Key(setting) : generic;
 
         var protocolKey = r.GetString(Key("PROTOCOL")) is not null ? Key("PROTOCOL") : ConfigurationKeys.OtlpProtocol;
         var protocol = r.GetEnum(protocolKey, OtlpSignalSettings.Grpc, OtlpSignalSettings.Grpc, OtlpSignalSettings.HttpProtobuf);
@@ -323,9 +324,9 @@ internal sealed class AgentSettings
             Headers = headers,
             TimeoutMilliseconds = NoLimitIfZero(r.GetInt(timeoutKey, 10_000)),
             Compression = r.GetEnum(compressionKey, "none", "none", "gzip"),
-            CertificatePath = ExistingFile(r, Either("CERTIFICATE", ConfigurationKeys.OtlpCertificate), Key("CERTIFICATE")),
-            ClientKeyPath = ExistingFile(r, Either("CLIENT_KEY", ConfigurationKeys.OtlpClientKey), Key("CLIENT_KEY")),
-            ClientCertificatePath = ExistingFile(r, Either("CLIENT_CERTIFICATE", ConfigurationKeys.OtlpClientCertificate), Key("CLIENT_CERTIFICATE")),
+            CertificatePath = ExistingFile(r, Either("CERTIFICATE", ConfigurationKeys.OtlpCertificate), Which("CERTIFICATE", ConfigurationKeys.OtlpCertificate)),
+            ClientKeyPath = ExistingFile(r, Either("CLIENT_KEY", ConfigurationKeys.OtlpClientKey), Which("CLIENT_KEY", ConfigurationKeys.OtlpClientKey)),
+            ClientCertificatePath = ExistingFile(r, Either("CLIENT_CERTIFICATE", ConfigurationKeys.OtlpClientCertificate), Which("CLIENT_CERTIFICATE", ConfigurationKeys.OtlpClientCertificate)),
             Insecure = r.GetBool(insecureKey, false),
         };
     }
@@ -339,7 +340,7 @@ internal sealed class AgentSettings
 
         if (!File.Exists(path))
         {
-            r.Problem($"{key} (or its generic form) names '{path}', which does not exist or cannot be read; the exporter uses the system's defaults");
+            r.Problem($"{key} names '{path}', which does not exist or cannot be read; the exporter uses the system's defaults");
             return null;
         }
 

@@ -150,9 +150,16 @@ internal sealed class SettingsReader(IEnvironment environment)
     }
 
     internal void Problem(string name, string value, string accepted, string used)
-        => _problems.Add($"{name}='{Redact(name, value)}' is not valid (accepted: {accepted}); using {used}");
+        => Problem($"{name}='{Redact(name, value)}' is not valid (accepted: {accepted}); using {used}");
 
-    internal void Problem(string message) => _problems.Add(message);
+    internal void Problem(string message)
+    {
+        // A generic variable read for three signals is one problem, not three.
+        if (!_problems.Contains(message))
+        {
+            _problems.Add(message);
+        }
+    }
 
     /// <summary>Header values are secrets; so are keys. Never echo them.</summary>
     internal static string Redact(string name, string value)

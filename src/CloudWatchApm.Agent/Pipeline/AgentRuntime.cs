@@ -53,6 +53,11 @@ internal sealed class AgentRuntime
 
         Guard("propagators", () =>
         {
+            if (AwsHooks.XRayPropagation(settings) || settings.Sampler == "xray")
+            {
+                AwsHooks.Install(settings);
+            }
+
             var propagator = Propagation.Create(settings.Propagators, out var used);
             Propagation.Install(propagator);
             runtime._enabled.Add("propagators=" + (used.Count == 0 ? "none" : string.Join(",", used)));

@@ -1,6 +1,11 @@
 // The AWS features, reached through this one seam so that the AWS assembly is loaded only
-// when one of them is configured.
+// when one of them is configured (or the machine looks like AWS, for the detectors). Every
+// method that names an AWS type is NoInlining, so the JIT does not pull the assembly in early.
+using System.Runtime.CompilerServices;
+using CloudWatchApm.Agent.Aws.Resources;
+using CloudWatchApm.Agent.Aws.XRay;
 using CloudWatchApm.Agent.Configuration;
+using CloudWatchApm.Agent.Diagnostics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
@@ -8,10 +13,100 @@ namespace CloudWatchApm.Agent.Pipeline;
 
 internal static class AwsHooks
 {
+    internal static readonly string[] AwsDetectorIds = ["EC2", "ECS", "EKS", "LAMBDA", "ELASTICBEANSTALK"];
+
+    internal static bool XRayPropagation(AgentSettings settings) => settings.Propagators.Contains("xray");
+
+    /// <summary>Registers the "xray" propagator and X-Ray trace ids when X-Ray propagation or sampling is on.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void Install(AgentSettings settings)
+    {
+        if (XRayPropagation(settings))
+        {
+            Propagation.Register("xray", () => new XRayPropagator());
+        }
+
+        if (XRayPropagation(settings) || settings.Sampler == "xray")
+        {
+            // X-Ray rejects a Root whose first 8 hex digits are not a recent Unix time.
+            XRayIdGenerator.Install();
+        }
+    }
+
     /// <summary>The X-Ray remote sampler factory when OTEL_TRACES_SAMPLER=xray, else null.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static Func<Sampler>? XRaySamplerFactory(AgentSettings settings, ResourceBuilder resource)
     {
-        _ = resource;
-        return settings.Sampler == "xray" ? null : null;
+        if (settings.Sampler != "xray")
+        {
+            return null;
+        }
+
+        return () => new XRayParentBasedSampler(XRayRemoteSampler.Create(settings.SamplerArgument, resource.Build(), message => AgentLog.Warn("xray sampler: " + message)));
+    }
+
+    /// <summary>
+    /// With X-Ray propagation, a header with Sampled=? must reach the root sampler; the
+    /// X-Ray-aware parent-based sampler does that, the SDK's would drop the request.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static Sampler WrapParentBased(Sampler root) => new XRayParentBasedSampler(root);
+
+    /// <summary>Runs the AWS resource detectors, but only on a machine with a sign of AWS.</summary>
+    internal static IEnumerable<KeyValuePair<string, object>> DetectResources(AgentSettings settings)
+    {
+        var enabled = AwsDetectorIds.Where(settings.IsResourceDetectorEnabled).ToList();
+        if (enabled.Count == 0 || !LooksLikeAws())
+        {
+            return [];
+        }
+
+        return Detect(enabled);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<KeyValuePair<string, object>> Detect(List<string> enabled)
+        => [.. AwsResourceDetection.Detect(enabled, message => AgentLog.Debug("aws resource detection: " + message)).Attributes];
+
+    /// <summary>
+    /// Cheap local signs of AWS (environment variables, DMI vendor files, the Beanstalk file):
+    /// off AWS the detectors, their assembly and their threads are never touched.
+    /// </summary>
+    internal static bool LooksLikeAws()
+    {
+        if (Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME") is { Length: > 0 }
+            || Environment.GetEnvironmentVariable("ECS_CONTAINER_METADATA_URI_V4") is { Length: > 0 }
+            || Environment.GetEnvironmentVariable("AWS_EXECUTION_ENV") is { Length: > 0 }
+            || Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is { Length: > 0 }
+            || File.Exists("/var/elasticbeanstalk/xray/environment.conf"))
+        {
+            return true;
+        }
+
+        foreach (var file in new[] { "sys_vendor", "bios_vendor", "board_asset_tag", "product_name", "bios_version" })
+        {
+            try
+            {
+                var path = "/sys/devices/virtual/dmi/id/" + file;
+                if (File.Exists(path))
+                {
+                    var text = File.ReadAllText(path).Trim();
+                    if (text.Contains("amazon", StringComparison.OrdinalIgnoreCase) || text.StartsWith("i-", StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // Unreadable DMI data: not a sign of anything.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Same.
+            }
+        }
+
+        return false;
     }
 }

@@ -35,6 +35,21 @@ internal static class ResourceFactory
             attributes.AddRange(detected);
         }
 
+        // AWS detectors are more specific than the generic ones (EC2's host.name is the
+        // instance's DNS name), so their values replace the generic ones.
+        try
+        {
+            foreach (var pair in AwsHooks.DetectResources(settings))
+            {
+                attributes.RemoveAll(a => a.Key == pair.Key);
+                attributes.Add(pair);
+            }
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Warn("AWS resource detection failed and was skipped: " + ex.Message);
+        }
+
         // The user's attributes win over detected ones.
         foreach (var pair in settings.ResourceAttributes)
         {

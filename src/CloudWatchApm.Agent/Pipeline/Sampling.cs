@@ -10,6 +10,19 @@ internal static class Sampling
 {
     internal static Sampler Create(AgentSettings settings, Func<Sampler>? xray)
     {
+        var sampler = CreateCore(settings, xray);
+        return sampler is ParentBasedSampler && AwsHooks.XRayPropagation(settings) ? AwsHooks.WrapParentBased(Root(settings)) : sampler;
+    }
+
+    private static Sampler Root(AgentSettings settings) => settings.Sampler switch
+    {
+        "parentbased_always_off" => new AlwaysOffSampler(),
+        "parentbased_traceidratio" => new TraceIdRatioBasedSampler(settings.SamplerRatio),
+        _ => new AlwaysOnSampler(),
+    };
+
+    private static Sampler CreateCore(AgentSettings settings, Func<Sampler>? xray)
+    {
         switch (settings.Sampler)
         {
             case "always_on":

@@ -48,6 +48,13 @@ internal sealed class RunCommand : Command
             return ExitCodes.Problems;
         }
 
+        if (!AgentHome.IsHome(home))
+        {
+            // A startup hook path that does not exist stops the app from starting at all.
+            context.Console.Error.WriteLine("cwapm run: " + home + " is not an agent home (no " + InstrumentingVariables.HookRelativePath + ")");
+            return ExitCodes.Problems;
+        }
+
         var environment = new Dictionary<string, string>(context.Environment.GetAll(), StringComparer.Ordinal);
         string? Baseline(string key) => environment.TryGetValue(key, out var value) ? value : null;
         if (!InstrumentedEnvironment.TryBuild(home, args, Baseline, out var variables, out var error))

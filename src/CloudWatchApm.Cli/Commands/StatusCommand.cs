@@ -119,7 +119,7 @@ internal sealed class StatusCommand : Command
             }
         }
 
-        var log = FindLog(context, Env, pid);
+        var log = FindLog(Env, pid);
         if (log is null)
         {
             output.WriteLine("  agent log: none found for pid " + pid.ToString(CultureInfo.InvariantCulture));
@@ -202,7 +202,7 @@ internal sealed class StatusCommand : Command
         }
     }
 
-    private static string? FindLog(CliContext context, Func<string, string?> env, int pid)
+    private static string? FindLog(Func<string, string?> env, int pid)
     {
         var configured = env(ConfigurationKeys.LogDirectory);
         var tmp = env("TMPDIR") is { Length: > 0 } t ? t : "/tmp";
@@ -212,14 +212,11 @@ internal sealed class StatusCommand : Command
             directories.Add(configured);
         }
 
+        // The places AgentLogFile.ResolveDirectory picks from, in its order, but as the target
+        // process sees them (its TMPDIR) and without creating anything.
         directories.Add(AgentLogFile.DefaultDirectory);
         directories.Add(Path.Combine(tmp, "cwapm"));
         directories.Add(tmp);
-        if (context.Environment.ProcRoot == "/proc")
-        {
-            // Where this process would put it: the same rules the agent applies.
-            directories.Add(AgentLogFile.ResolveDirectory(configured));
-        }
 
         var pattern = "cwapm-*-" + pid.ToString(CultureInfo.InvariantCulture) + ".log";
         foreach (var directory in directories.Distinct())

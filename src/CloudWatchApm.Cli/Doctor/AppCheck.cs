@@ -12,7 +12,7 @@ internal static class AppCheck
     internal const string Name = "app";
 
     /// <summary>The 32 bytes an apphost carries; the 8 bytes before them are the bundle offset, non-zero in a single-file app.</summary>
-    private static readonly byte[] BundleSignature =
+    internal static readonly byte[] BundleSignature =
     [
         0x8b, 0x12, 0x02, 0xb9, 0x6a, 0x61, 0x20, 0x38, 0x72, 0x7b, 0x93, 0x02, 0x14, 0xd7, 0xa0, 0x32,
         0x13, 0xf5, 0xb9, 0xe6, 0xef, 0xae, 0x33, 0x18, 0xee, 0x3b, 0x2d, 0xce, 0x24, 0xb3, 0x6a, 0xae,
@@ -228,10 +228,16 @@ internal static class AppCheck
     private static bool IsTrue(JsonElement properties, string key)
         => properties.TryGetProperty(key, out var value) && (value.ValueKind == JsonValueKind.True || (value.ValueKind == JsonValueKind.String && value.GetString() == "true"));
 
-    /// <summary>True when the apphost's bundle header offset (before the signature) is set.</summary>
+    /// <summary>
+    /// True when the apphost's bundle header offset (the 8 bytes before the signature) is set.
+    /// The signature sits in the host code at the start of the file, before the bundled
+    /// assemblies, so only the first 32 MiB are read.
+    /// </summary>
     internal static bool IsBundle(string executable)
     {
-        var bytes = File.ReadAllBytes(executable);
+        using var stream = File.OpenRead(executable);
+        var bytes = new byte[(int)Math.Min(stream.Length, 32L * 1024 * 1024)];
+        stream.ReadExactly(bytes);
         var index = bytes.AsSpan().IndexOf(BundleSignature);
         return index >= 8 && BitConverter.ToInt64(bytes, index - 8) != 0;
     }

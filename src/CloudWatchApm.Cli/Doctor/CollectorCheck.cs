@@ -27,7 +27,11 @@ internal static class CollectorCheck
     ];
 
     /// <summary>Where and how the agent would export traces.</summary>
-    internal sealed record Target(Uri Uri, string Protocol, TimeSpan Timeout, string? CaFile, string? ClientCertificate, string? ClientKey, string? Headers);
+    internal sealed record Target(Uri Uri, string Protocol, TimeSpan Timeout, string? CaFile, string? ClientCertificate, string? ClientKey, string? Headers)
+    {
+        /// <summary>Where the endpoint came from (a variable name, --endpoint, or the default), for the advice.</summary>
+        internal string Source { get; init; } = ConfigurationKeys.OtlpEndpoint;
+    }
 
     internal static CheckResult Run(IReadOnlyDictionary<string, string> environment, string? endpointOverride, string? protocolOverride)
         => RunAsync(environment, endpointOverride, protocolOverride).GetAwaiter().GetResult();
@@ -50,9 +54,17 @@ internal static class CollectorCheck
             };
         }
 
+        if (target!.Protocol == Grpc && IsAws(target.Uri))
+        {
+            return new CheckResult(Name, CheckStatus.Fail, target.Source + " is an AWS endpoint, which takes OTLP over HTTP only, but the protocol is grpc")
+            {
+                Fix = "Set " + ConfigurationKeys.OtlpSignalKey("TRACES", "PROTOCOL") + "=http/protobuf.",
+            };
+        }
+
         var serviceName = Get(ConfigurationKeys.ServiceName) ?? "cwapm-doctor";
-        var result = await ExportAsync(target!, serviceName).ConfigureAwait(false);
-        result.Details.Insert(0, "endpoint: " + target!.Uri + " (" + target.Protocol + ")");
+        var result = await ExportAsync(target, serviceName).ConfigureAwait(false);
+        result.Details.Insert(0, "endpoint: " + target.Uri + " (" + target.Protocol + ", from " + target.Source + ")");
         return result;
     }
 
@@ -71,24 +83,26 @@ internal static class CollectorCheck
         }
 
         string text;
+        string source;
         var appendPath = false;
         if (endpointOverride is not null)
         {
-            text = endpointOverride;
+            (text, source) = (endpointOverride, "--endpoint");
             appendPath = true;
         }
         else if (get(TracesKey("ENDPOINT")) is { } signalEndpoint)
         {
-            text = signalEndpoint;
+            (text, source) = (signalEndpoint, TracesKey("ENDPOINT"));
         }
         else if (get(ConfigurationKeys.OtlpEndpoint) is { } endpoint)
         {
-            text = endpoint;
+            (text, source) = (endpoint, ConfigurationKeys.OtlpEndpoint);
             appendPath = true;
         }
         else
         {
             text = protocol == Grpc ? "http://localhost:4317" : "http://localhost:4318";
+            source = ConfigurationKeys.OtlpEndpoint + " (unset: the default)";
             appendPath = true;
         }
 
@@ -117,7 +131,10 @@ internal static class CollectorCheck
             get(TracesKey("CERTIFICATE")) ?? get(ConfigurationKeys.OtlpCertificate),
             get(TracesKey("CLIENT_CERTIFICATE")) ?? get(ConfigurationKeys.OtlpClientCertificate),
             get(TracesKey("CLIENT_KEY")) ?? get(ConfigurationKeys.OtlpClientKey),
-            get(TracesKey("HEADERS")) ?? get(ConfigurationKeys.OtlpHeaders));
+            get(TracesKey("HEADERS")) ?? get(ConfigurationKeys.OtlpHeaders))
+        {
+            Source = source,
+        };
         return true;
     }
 
@@ -209,10 +226,8 @@ internal static class CollectorCheck
     {
         var host = target.Uri.Host;
         var hostPort = target.Uri.Authority;
-        var otherPort = target.Protocol == Grpc
-            ? "4318 usually serves OTLP over HTTP: use protocol http/protobuf there, or port 4317 for gRPC"
-            : "4317 usually serves OTLP over gRPC: use protocol grpc there, or port 4318 for http/protobuf";
-        var endpointFix = "Check " + ConfigurationKeys.OtlpEndpoint + " (or --endpoint): OTLP collectors listen on 4317 (gRPC) and 4318 (HTTP).";
+        var otherPort = OtherPort(target.Protocol);
+        var endpointFix = "Check " + target.Source + ": OTLP collectors listen on 4317 (gRPC) and 4318 (HTTP).";
 
         if (timedOut || ex is OperationCanceledException)
         {
@@ -238,14 +253,14 @@ internal static class CollectorCheck
                         return new CheckResult(Name, CheckStatus.Fail, "connection refused by " + hostPort + ": nothing listens on that port")
                         {
                             Fix = "Start the collector that should receive the data (the CloudWatch agent with its OTLP receiver, or an OpenTelemetry Collector), or point "
-                                + ConfigurationKeys.OtlpEndpoint + " / --endpoint where it listens (OTLP: 4317 gRPC, 4318 HTTP).",
+                                + target.Source + " where it listens (OTLP: 4317 gRPC, 4318 HTTP).",
                         };
                     case SocketError.HostNotFound:
                     case SocketError.NoData:
                     case SocketError.TryAgain:
                         return new CheckResult(Name, CheckStatus.Fail, "DNS: cannot resolve host '" + host + "'")
                         {
-                            Fix = "Check the host name in " + ConfigurationKeys.OtlpEndpoint + " (a typo, or a service name that only resolves inside the cluster/network of the app).",
+                            Fix = "Check the host name in " + target.Source + " (a typo, or a service name that only resolves inside the cluster/network of the app).",
                         };
                     case SocketError.NetworkUnreachable:
                     case SocketError.HostUnreachable:
@@ -389,6 +404,7 @@ internal static class CollectorCheck
         {
             404 => "No OTLP traces receiver at " + target.Uri.AbsolutePath + ": " + ConfigurationKeys.OtlpEndpoint + " is the base URL (no /v1/traces), "
                 + ConfigurationKeys.OtlpSignalKey("TRACES", "ENDPOINT") + " the full one.",
+            400 => "The server refused the request as malformed; wrong port or protocol? " + OtherPort(target.Protocol) + ".",
             401 or 403 => "The collector wants credentials: set " + ConfigurationKeys.OtlpHeaders + ".",
             415 => "The server does not take application/x-protobuf: is it an OTLP receiver?",
             >= 500 => "The collector failed: check its own log.",
@@ -444,6 +460,10 @@ internal static class CollectorCheck
             return false;
         };
     }
+
+    private static string OtherPort(string protocol) => protocol == Grpc
+        ? "4318 usually serves OTLP over HTTP: use protocol http/protobuf there, or port 4317 for gRPC"
+        : "4317 usually serves OTLP over gRPC: use protocol grpc there, or port 4318 for http/protobuf";
 
     private static bool IsAws(Uri uri) => uri.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase);
 
