@@ -11,7 +11,7 @@ cd "$root"
 config=${CONFIGURATION:-Release}
 r2r=${CWAPM_R2R:-true}
 rid=${CWAPM_RID:-linux-x64}
-artifacts="$root/artifacts"
+artifacts="${CWAPM_ARTIFACTS:-$root/artifacts}"
 home="$artifacts/cwapm"
 work="$artifacts/obj"
 

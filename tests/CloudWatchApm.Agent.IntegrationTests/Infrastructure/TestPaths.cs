@@ -7,7 +7,8 @@ internal static class TestPaths
 {
     internal static string RepoRoot { get; } = FindRepoRoot();
 
-    internal static string Artifacts => Path.Combine(RepoRoot, "artifacts");
+    /// <summary>artifacts/ of the repository, or CWAPM_ARTIFACTS (one per parallel workspace).</summary>
+    internal static string Artifacts => Environment.GetEnvironmentVariable("CWAPM_ARTIFACTS") is { Length: > 0 } a ? a : Path.Combine(RepoRoot, "artifacts");
 
     /// <summary>The agent home built by build/build.sh (CWAPM_HOME overrides).</summary>
     internal static string AgentHome => Environment.GetEnvironmentVariable("CWAPM_HOME") is { Length: > 0 } h ? h : Path.Combine(Artifacts, "cwapm");
