@@ -89,15 +89,17 @@ internal static class Bootstrap
     {
         var verbose = AgentLog.IsDebug;
         var listener = new SdkEventListener(verbose);
-        var runtime = AgentRuntime.Start(settings, context, ProcessEnvironment.Instance);
-        AgentLog.Info(
-            $"cwapm agent {AgentContext.AgentVersion} started in {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F0} ms; " +
+        // ASP.NET Core apps take a few hundred milliseconds before they can serve: build the
+        // providers in parallel with that (the host waits for them before it serves).
+        var background = !settings.FailFast && context.AppHas("Microsoft.AspNetCore.Hosting");
+        AgentRuntime.Start(settings, context, ProcessEnvironment.Instance, background, runtime => AgentLog.Info(
+            $"cwapm agent {AgentContext.AgentVersion} started in {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F0} ms" + (background ? " (providers built in the background)" : string.Empty) + "; " +
             $"runtime: .NET {Environment.Version} ({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}); " +
             $"loading path: {context.LoadingPath}; home: {context.Home}; " +
             $"service.name: {settings.ServiceName} (from {settings.ServiceNameSource}); " +
             $"traces endpoint: {settings.Traces}; metrics endpoint: {settings.Metrics.Protocol} {settings.Metrics.Endpoint}; logs endpoint: {settings.Logs.Protocol} {settings.Logs.Endpoint}; " +
             $"sampler: {Sampling.Describe(settings)}; enabled: {string.Join("; ", runtime.Enabled)}; " +
-            $"problems: {settings.Problems.Count}");
+            $"problems: {settings.Problems.Count}"));
         Listener = listener;
     }
 

@@ -25,6 +25,7 @@ internal sealed class AgentRuntime
     private MeterProvider? _meterProvider;
     private PosixSignalRegistration? _sigint;
     private int _shutdown;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private AgentRuntime(AgentSettings settings, AgentContext context)
     {
@@ -44,12 +45,18 @@ internal sealed class AgentRuntime
 
     internal IConfiguration SdkConfiguration { get; private set; } = null!;
 
-    internal static AgentRuntime Start(AgentSettings settings, AgentContext context, IEnvironment environment)
+    /// <summary>
+    /// Starts the agent. What must exist before the app's Main (propagators, the hosting hooks,
+    /// exit handlers) is done here; building the providers (most of the agent's start-up cost:
+    /// loading and preparing the SDK and exporters) runs on a background thread for ASP.NET Core
+    /// apps, in parallel with the app's own start-up, and the host waits for it just before it
+    /// starts serving (see StartupGate). Other apps build synchronously, since their first
+    /// work (an HttpClient call in Main) may start at once.
+    /// </summary>
+    internal static AgentRuntime Start(AgentSettings settings, AgentContext context, IEnvironment environment, bool background, Action<AgentRuntime> onReady)
     {
         var runtime = new AgentRuntime(settings, context);
         Current = runtime;
-        runtime.SdkConfiguration = OtlpSetup.BuildSdkConfiguration(settings, environment);
-        runtime.Resource = Guard("resource", () => ResourceFactory.Create(settings)) ?? ResourceBuilder.CreateEmpty().AddService(settings.ServiceName);
 
         Guard("propagators", () =>
         {
@@ -64,24 +71,6 @@ internal sealed class AgentRuntime
             return true;
         });
 
-        if (settings.TracesEnabled && !IsOnlyNone(settings.TracesExporters))
-        {
-            runtime._tracerProvider = Guard("traces", runtime.BuildTracing);
-        }
-        else
-        {
-            runtime._enabled.Add("traces=off");
-        }
-
-        if (settings.MetricsEnabled && !IsOnlyNone(settings.MetricsExporters))
-        {
-            runtime._meterProvider = Guard("metrics", runtime.BuildMetrics);
-        }
-        else
-        {
-            runtime._enabled.Add("metrics=off");
-        }
-
         if (settings.LogsEnabled && !IsOnlyNone(settings.LogsExporters) && settings.IsInstrumentationEnabled("LOGS", InstrumentationCatalog.ILogger))
         {
             Guard("logs", () => LoggingHook.Install(runtime));
@@ -93,7 +82,82 @@ internal sealed class AgentRuntime
 
         AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.Shutdown("process exit");
         runtime._sigint = Guard("SIGINT handler", () => PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => runtime.Flush("SIGINT")));
+
+        if (background)
+        {
+            Guard("startup gate", () => StartupGate.Install(runtime));
+            var thread = new Thread(() => runtime.BuildProviders(environment, onReady)) { IsBackground = true, Name = "cwapm-init" };
+            thread.Start();
+        }
+        else
+        {
+            runtime.BuildProviders(environment, onReady);
+        }
+
         return runtime;
+    }
+
+    /// <summary>Completes when the providers are built (or failed to build).</summary>
+    internal Task Ready => _ready.Task;
+
+    /// <summary>Waits for the providers, at most <paramref name="milliseconds"/>; true when ready.</summary>
+    internal bool WaitUntilReady(int milliseconds)
+    {
+        try
+        {
+            return _ready.Task.Wait(milliseconds);
+        }
+        catch (AggregateException)
+        {
+            return true;
+        }
+    }
+
+    private void BuildProviders(IEnvironment environment, Action<AgentRuntime> onReady)
+    {
+        var s = _settings;
+        try
+        {
+            SdkConfiguration = OtlpSetup.BuildSdkConfiguration(s, environment);
+            Resource = Guard("resource", () => ResourceFactory.Create(s)) ?? ResourceBuilder.CreateEmpty().AddService(s.ServiceName);
+            if (s.TracesEnabled && !IsOnlyNone(s.TracesExporters))
+            {
+                _tracerProvider = Guard("traces", BuildTracing);
+            }
+            else
+            {
+                _enabled.Add("traces=off");
+            }
+
+            if (s.MetricsEnabled && !IsOnlyNone(s.MetricsExporters))
+            {
+                _meterProvider = Guard("metrics", BuildMetrics);
+            }
+            else
+            {
+                _enabled.Add("metrics=off");
+            }
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Error("the agent could not build its providers; the application runs without them", ex);
+            if (Bootstrap.FailFast)
+            {
+                throw;
+            }
+        }
+        finally
+        {
+            _ready.TrySetResult();
+            try
+            {
+                onReady(this);
+            }
+            catch (Exception ex)
+            {
+                AgentLog.Error("startup summary failed", ex);
+            }
+        }
     }
 
     internal static bool IsOnlyNone(List<string> exporters) => exporters.Count == 1 && exporters[0] == "none";
@@ -190,6 +254,8 @@ internal sealed class AgentRuntime
     /// <summary>Configures an app's logging builder the way the agent exports logs.</summary>
     internal void ConfigureLogging(OpenTelemetryLoggerOptions options)
     {
+        // The logger provider may be built while the providers are still being built.
+        WaitUntilReady(5000);
         var s = _settings;
         options.SetResourceBuilder(Resource!);
         options.IncludeFormattedMessage = true;
@@ -226,6 +292,11 @@ internal sealed class AgentRuntime
     {
         try
         {
+            if (!_ready.Task.IsCompleted)
+            {
+                return;
+            }
+
             var timeout = Math.Min(_settings.ShutdownTimeoutMilliseconds, 5000);
             _tracerProvider?.ForceFlush(timeout);
             _meterProvider?.ForceFlush(timeout);
@@ -252,6 +323,7 @@ internal sealed class AgentRuntime
         try
         {
             _sigint?.Dispose();
+            WaitUntilReady(Remaining());
             _tracerProvider?.Shutdown(Remaining());
             LoggingHook.Shutdown(Remaining());
             _meterProvider?.Shutdown(Remaining());
@@ -266,6 +338,7 @@ internal sealed class AgentRuntime
     private static T? Guard<T>(string stage, Func<T> action)
         where T : class
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             return action();
@@ -279,6 +352,13 @@ internal sealed class AgentRuntime
             }
 
             return null;
+        }
+        finally
+        {
+            if (AgentLog.IsDebug)
+            {
+                AgentLog.Debug($"stage '{stage}' took {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
+            }
         }
     }
 
