@@ -23,30 +23,34 @@ version=$(sed -n 's|.*<Version Condition="[^"]*">\([^<]*\)</Version>.*|\1|p' bui
 
 say "building CloudWatch APM .NET agent $version ($config, $rid, ReadyToRun=$r2r)"
 rm -rf "$home" "$work"
-mkdir -p "$home/hook" "$home/agent" "$home/cli" "$work"
+mkdir -p "$home/hook" "$home/cli" "$work"
 
-say "restoring"
-dotnet restore CloudWatchApm.Agent.sln -nologo -v:q
 
-say "publishing the agent into agent/"
-dotnet publish src/CloudWatchApm.Agent/CloudWatchApm.Agent.csproj -nologo -v:q -c "$config" \
-  -r "$rid" --self-contained false -p:PublishReadyToRun="$r2r" -o "$work/agent"
-# Only what the agent loads at run time: assemblies and the deps file the lifting step reads.
-find "$work/agent" -maxdepth 1 -name '*.dll' -exec cp {} "$home/agent/" \;
+# ReadyToRun code is only used by the runtime major version it was compiled for, so the
+# agent is published once per supported runtime into agent/net<major>.0/ (the hook picks).
+for tfm in net8.0 net9.0 net10.0; do
+  say "publishing the agent for $tfm into agent/$tfm/"
+  dotnet publish src/CloudWatchApm.Agent/CloudWatchApm.Agent.csproj -nologo -v:q -c "$config" \
+    -r "$rid" --self-contained false -p:PublishReadyToRun="$r2r" -p:AgentTargetFramework="$tfm" \
+    --artifacts-path "$work/build-$tfm" -o "$work/agent-$tfm"
+  mkdir -p "$home/agent/$tfm"
+  find "$work/agent-$tfm" -maxdepth 1 -name '*.dll' -exec cp {} "$home/agent/$tfm/" \;
+done
 
 say "building the startup hook into hook/"
-dotnet build src/CloudWatchApm.Agent.StartupHook/CloudWatchApm.Agent.StartupHook.csproj -nologo -v:q -c "$config" -o "$work/hook"
+dotnet build src/CloudWatchApm.Agent.StartupHook/CloudWatchApm.Agent.StartupHook.csproj -nologo -v:q -c "$config" --artifacts-path "$work/build-hook" -o "$work/hook"
 cp "$work/hook/CloudWatchApm.Agent.StartupHook.dll" "$home/hook/"
 
 say "publishing the cwapm CLI into cli/"
-dotnet publish src/CloudWatchApm.Cli/CloudWatchApm.Cli.csproj -nologo -v:q -c "$config" -o "$work/cli"
+dotnet publish src/CloudWatchApm.Cli/CloudWatchApm.Cli.csproj -nologo -v:q -c "$config" --artifacts-path "$work/build-cli" -o "$work/cli"
 find "$work/cli" -maxdepth 1 \( -name '*.dll' -o -name '*.json' \) -exec cp {} "$home/cli/" \;
 cp build/cwapm-launcher.sh "$home/cwapm"
 cp build/instrument.sh "$home/instrument.sh"
 chmod +x "$home/cwapm" "$home/instrument.sh"
 
 say "generating the DiagnosticSource lift for .NET 8/9 (additional-deps/, store/)"
-bash build/lift-diagnosticsource.sh "$work/agent" "$home"
+# The .NET 8/9 dependency graph decides what must be lifted (the net8.0 build's deps.json).
+bash build/lift-diagnosticsource.sh "$work/agent-net8.0" "$home"
 
 printf '%s\n' "$version" > "$home/VERSION"
 cp LICENSE "$home/LICENSE"

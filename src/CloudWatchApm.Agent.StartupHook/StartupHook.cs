@@ -96,7 +96,7 @@ internal sealed class StartupHook
             loadingPath = "resolver (.NET " + runtime.Major + " ships DiagnosticSource " + runtime.Major + ")";
         }
 
-        _agentDirectory = Path.Combine(home, "agent");
+        _agentDirectory = AgentDirectory(home!, runtime);
         if (!CheckAgentFiles(home!, _agentDirectory))
         {
             return;
@@ -167,11 +167,39 @@ internal sealed class StartupHook
         return false;
     }
 
-    /// <summary>Checks that every file the build listed under agent/ is there and readable.</summary>
+    /// <summary>
+    /// The agent is built once per runtime, in agent/net{major}.0: ReadyToRun code is only used
+    /// by the runtime major version it was compiled for, and JIT-compiling the SDK instead
+    /// costs the app a few hundred milliseconds of start-up. A newer runtime takes the newest
+    /// build (its IL runs everywhere). A flat agent/ folder is accepted too.
+    /// </summary>
+    internal static string AgentDirectory(string home, Version runtime)
+    {
+        var root = Path.Combine(home, "agent");
+        var exact = Path.Combine(root, "net" + runtime.Major + ".0");
+        if (Directory.Exists(exact))
+        {
+            return exact;
+        }
+
+        for (var major = runtime.Major - 1; major >= 8; major--)
+        {
+            var older = Path.Combine(root, "net" + major + ".0");
+            if (Directory.Exists(older))
+            {
+                return older;
+            }
+        }
+
+        return root;
+    }
+
+    /// <summary>Checks that every file the build listed in this runtime's agent folder is there and readable.</summary>
     private static bool CheckAgentFiles(string home, string agentDirectory)
     {
         var agentDll = Path.Combine(agentDirectory, AgentAssemblyName + ".dll");
         var manifest = Path.Combine(home, "checksums.sha256");
+        var prefix = agentDirectory.Substring(home.Length).TrimStart(Path.DirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/') + "/";
         var required = new List<string> { agentDll };
         try
         {
@@ -184,7 +212,7 @@ internal sealed class StartupHook
                     if (at > 0)
                     {
                         var relative = line.Substring(at + 2).Trim();
-                        if (relative.StartsWith("agent/", StringComparison.Ordinal) && relative.EndsWith(".dll", StringComparison.Ordinal))
+                        if (relative.StartsWith(prefix, StringComparison.Ordinal) && relative.IndexOf('/', prefix.Length) < 0 && relative.EndsWith(".dll", StringComparison.Ordinal))
                         {
                             required.Add(Path.Combine(home, relative));
                         }

@@ -8,7 +8,13 @@ internal static class AgentHome
 {
     internal const string VersionFile = "VERSION";
     internal const string InstrumentScript = "instrument.sh";
-    internal const string AgentRelativePath = "agent/CloudWatchApm.Agent.dll";
+    /// <summary>The agent is built once per runtime (ReadyToRun code is only used by the runtime it was compiled for).</summary>
+    internal static readonly string[] AgentRelativePaths =
+    [
+        "agent/net8.0/CloudWatchApm.Agent.dll",
+        "agent/net9.0/CloudWatchApm.Agent.dll",
+        "agent/net10.0/CloudWatchApm.Agent.dll",
+    ];
 
     /// <summary>The files and folders every home has, relative to it.</summary>
     internal static readonly string[] RequiredEntries =
@@ -16,7 +22,9 @@ internal static class AgentHome
         "cwapm",
         InstrumentScript,
         InstrumentingVariables.HookRelativePath,
-        AgentRelativePath,
+        AgentRelativePaths[0],
+        AgentRelativePaths[1],
+        AgentRelativePaths[2],
         InstrumentingVariables.AdditionalDepsFolder + "/shared/Microsoft.NETCore.App/8.0.0/CloudWatchApm.Agent.deps.json",
         InstrumentingVariables.AdditionalDepsFolder + "/shared/Microsoft.NETCore.App/9.0.0/CloudWatchApm.Agent.deps.json",
         InstrumentingVariables.StoreFolder + "/x64",

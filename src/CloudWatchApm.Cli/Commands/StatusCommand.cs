@@ -96,7 +96,14 @@ internal sealed class StatusCommand : Command
 
             foreach (var agent in agents)
             {
-                var home = Path.GetDirectoryName(Path.GetDirectoryName(agent));
+                // <home>/agent/net<major>.0/CloudWatchApm.Agent.dll (or a flat <home>/agent/).
+                var agentFolder = Path.GetDirectoryName(agent);
+                if (Path.GetFileName(agentFolder)?.StartsWith("net", StringComparison.Ordinal) == true)
+                {
+                    agentFolder = Path.GetDirectoryName(agentFolder);
+                }
+
+                var home = Path.GetDirectoryName(agentFolder);
                 var version = home is null ? null : AgentHome.ReadVersion(home);
                 output.WriteLine("  agent: " + agent + " (home " + home + ", version " + (version ?? "unknown") + ")");
             }

@@ -48,7 +48,21 @@ internal static class TestPaths
             dir = dir.Parent;
         }
 
-        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root from " + AppContext.BaseDirectory);
+        if (dir is not null)
+        {
+            return dir.FullName;
+        }
+
+        // Built with an artifacts path outside the repository: the build recorded where it is.
+        foreach (var attribute in typeof(TestPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false))
+        {
+            if (attribute is System.Reflection.AssemblyMetadataAttribute { Key: "RepoRoot", Value: { Length: > 0 } root } && File.Exists(Path.Combine(root, "CloudWatchApm.Agent.sln")))
+            {
+                return root;
+            }
+        }
+
+        throw new InvalidOperationException("cannot find the repository root from " + AppContext.BaseDirectory);
     }
 
     private static string FindSystemDotnet()

@@ -120,12 +120,12 @@ public sealed class ZeroCodeTests
         {
             if (damage == "missing")
             {
-                File.Delete(Path.Combine(home, "agent", "OpenTelemetry.dll"));
+                File.Delete(Path.Combine(home, "agent", "net10.0", "OpenTelemetry.dll"));
             }
             else
             {
                 // Root reads any file, so make the agent assembly something that cannot be read.
-                var dll = Path.Combine(home, "agent", "CloudWatchApm.Agent.dll");
+                var dll = Path.Combine(home, "agent", "net10.0", "CloudWatchApm.Agent.dll");
                 File.Delete(dll);
                 Directory.CreateDirectory(dll);
             }

@@ -109,7 +109,9 @@ internal static class TestHomes
         MakeExecutable(System.IO.Path.Combine(directory, "cwapm"));
         Write(directory, "instrument.sh", "#!/bin/sh\n");
         Write(directory, "hook/CloudWatchApm.Agent.StartupHook.dll", "hook " + version);
-        Write(directory, "agent/CloudWatchApm.Agent.dll", "agent " + version);
+        Write(directory, "agent/net8.0/CloudWatchApm.Agent.dll", "agent " + version);
+        Write(directory, "agent/net9.0/CloudWatchApm.Agent.dll", "agent " + version);
+        Write(directory, "agent/net10.0/CloudWatchApm.Agent.dll", "agent " + version);
         Write(directory, "agent/OpenTelemetry.dll", "otel");
         Write(directory, "additional-deps/shared/Microsoft.NETCore.App/8.0.0/CloudWatchApm.Agent.deps.json", "{}");
         Write(directory, "additional-deps/shared/Microsoft.NETCore.App/9.0.0/CloudWatchApm.Agent.deps.json", "{}");

@@ -18,24 +18,24 @@ public sealed class DoctorHomeAndConfigurationTests : IDisposable
         var result = HomeCheck.Run(home, null);
 
         Assert.Equal(CheckStatus.Ok, result.Status);
-        Assert.Contains("(version 1.2.3): 11 files match checksums.sha256", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("(version 1.2.3): 13 files match checksums.sha256", result.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Home_TamperedAndMissingFiles_FailNamingEach()
     {
         var home = TestHomes.Create(_temp.Combine("home"));
-        File.AppendAllText(Path.Combine(home, "agent", "CloudWatchApm.Agent.dll"), "patched");
+        File.AppendAllText(Path.Combine(home, "agent", "net10.0", "CloudWatchApm.Agent.dll"), "patched");
         File.Delete(Path.Combine(home, "LICENSE"));
-        File.WriteAllText(Path.Combine(home, "agent", "extra.dll"), "x");
+        File.WriteAllText(Path.Combine(home, "agent", "net10.0", "extra.dll"), "x");
 
         var result = HomeCheck.Run(home, null);
 
         Assert.Equal(CheckStatus.Fail, result.Status);
         Assert.Contains("is damaged: 1 missing, 1 changed", result.Summary, StringComparison.Ordinal);
-        Assert.Contains("changed since the build: agent/CloudWatchApm.Agent.dll", result.Details);
+        Assert.Contains("changed since the build: agent/net10.0/CloudWatchApm.Agent.dll", result.Details);
         Assert.Contains("missing: LICENSE", result.Details);
-        Assert.Contains("not listed in checksums.sha256: agent/extra.dll", result.Details);
+        Assert.Contains("not listed in checksums.sha256: agent/net10.0/extra.dll", result.Details);
         Assert.Contains("cwapm install", result.Fix, StringComparison.Ordinal);
     }
 

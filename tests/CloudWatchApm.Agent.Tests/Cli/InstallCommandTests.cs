@@ -72,12 +72,12 @@ public sealed class InstallCommandTests : IDisposable
     {
         var run = new CliRun();
         Assert.Equal(0, run.Invoke("install", "--dir", Target, "--from", TestHomes.Tarball(_temp.Path, "0.1.0")));
-        var tarball = TestHomes.Tarball(_temp.Path, "0.2.0", home => File.AppendAllText(Path.Combine(home, "agent", "CloudWatchApm.Agent.dll"), "!"));
+        var tarball = TestHomes.Tarball(_temp.Path, "0.2.0", home => File.AppendAllText(Path.Combine(home, "agent", "net10.0", "CloudWatchApm.Agent.dll"), "!"));
 
         var failed = new CliRun();
         Assert.Equal(1, failed.Invoke("install", "--dir", Target, "--from", tarball));
 
-        Assert.Contains("checksum mismatch for agent/CloudWatchApm.Agent.dll", failed.Console.ErrorText, StringComparison.Ordinal);
+        Assert.Contains("checksum mismatch for agent/net10.0/CloudWatchApm.Agent.dll", failed.Console.ErrorText, StringComparison.Ordinal);
         Assert.Equal("0.1.0", Version(Target));
         AssertNoLeftovers();
     }

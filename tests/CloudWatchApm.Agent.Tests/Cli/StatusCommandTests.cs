@@ -51,7 +51,7 @@ public sealed class StatusCommandTests : IDisposable
     [Fact]
     public void Status_InstrumentedProcess_ReportsHookAgentHomeAndLoadingPath()
     {
-        var run = Proc(Environ(), Maps(_home + "/agent/CloudWatchApm.Agent.dll", _home + "/agent/OpenTelemetry.dll"));
+        var run = Proc(Environ(), Maps(_home + "/agent/net10.0/CloudWatchApm.Agent.dll", _home + "/agent/net10.0/OpenTelemetry.dll"));
         File.WriteAllText(Path.Combine(_logs, "cwapm-dotnet-4242.log"), "2026-11-01T00:00:00.000Z [INFO] agent 0.3.0 started; loading path: net8.0 framework-dependent, additional deps + store\n");
 
         Assert.Equal(0, run.Invoke("status", "4242"));
@@ -60,7 +60,7 @@ public sealed class StatusCommandTests : IDisposable
         Assert.Contains("process 4242 (dotnet)", text, StringComparison.Ordinal);
         Assert.Contains("startup hook: " + _home + "/hook/CloudWatchApm.Agent.StartupHook.dll", text, StringComparison.Ordinal);
         Assert.Contains("service name: orders", text, StringComparison.Ordinal);
-        Assert.Contains("agent: " + _home + "/agent/CloudWatchApm.Agent.dll (home " + _home + ", version 0.3.0)", text, StringComparison.Ordinal);
+        Assert.Contains("agent: " + _home + "/agent/net10.0/CloudWatchApm.Agent.dll (home " + _home + ", version 0.3.0)", text, StringComparison.Ordinal);
         Assert.Contains("agent log: " + Path.Combine(_logs, "cwapm-dotnet-4242.log"), text, StringComparison.Ordinal);
         Assert.Contains("  loading path: net8.0 framework-dependent, additional deps + store\n", text, StringComparison.Ordinal);
         Assert.EndsWith("instrumented\n", text, StringComparison.Ordinal);
@@ -69,7 +69,7 @@ public sealed class StatusCommandTests : IDisposable
     [Fact]
     public void Status_TwoOpenTelemetryCopies_Flagged()
     {
-        var run = Proc(Environ(), Maps(_home + "/agent/CloudWatchApm.Agent.dll", _home + "/agent/OpenTelemetry.dll", "/app/OpenTelemetry.dll"));
+        var run = Proc(Environ(), Maps(_home + "/agent/net10.0/CloudWatchApm.Agent.dll", _home + "/agent/net10.0/OpenTelemetry.dll", "/app/OpenTelemetry.dll"));
 
         Assert.Equal(1, run.Invoke("status", "4242"));
 
@@ -80,7 +80,7 @@ public sealed class StatusCommandTests : IDisposable
     [Fact]
     public void Status_TwoAgentCopies_Flagged()
     {
-        var run = Proc(Environ(), Maps(_home + "/agent/CloudWatchApm.Agent.dll", "/opt/cwapm/agent/CloudWatchApm.Agent.dll"));
+        var run = Proc(Environ(), Maps(_home + "/agent/net10.0/CloudWatchApm.Agent.dll", "/opt/cwapm/agent/net10.0/CloudWatchApm.Agent.dll"));
 
         Assert.Equal(1, run.Invoke("status", "4242"));
 
