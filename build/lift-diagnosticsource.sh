@@ -6,15 +6,18 @@
 #   build/lift-diagnosticsource.sh <agent-publish-dir> <agent-home-dir>
 #
 #   <home>/additional-deps/shared/Microsoft.NETCore.App/{8.0.0,9.0.0}/CloudWatchApm.Agent.deps.json
-#   <home>/store/x64/{netcoreapp3.1,net5.0,...,net9.0}/<package path>/runtimes/unix/lib/<tfm>/<name>.dll
+#   <home>/store/<arch>/{netcoreapp3.1,net5.0,...,net9.0}/<package path>/runtimes/unix/lib/<tfm>/<name>.dll
 #
 # Used as DOTNET_ADDITIONAL_DEPS=<home>/additional-deps DOTNET_SHARED_STORE=<home>/store. The
 # folder form applies only to 8.0.x and 9.0.x runtimes, never to .NET 10+ or the SDK.
-# <agent-publish-dir> is `dotnet publish -c Release -r linux-x64 --self-contained false` output of
-# the agent (it holds CloudWatchApm.Agent.deps.json and every dependency dll). An assembly is
+# <agent-publish-dir> is `dotnet publish -c Release -r <rid> --self-contained false` output of
+# the agent (it holds CloudWatchApm.Agent.deps.json and every dependency dll). <arch> is the
+# architecture of that RID (x64 for linux-x64 and linux-musl-x64, arm64 for linux-arm64): the
+# host probes the store under its own architecture, so the store is per architecture. An assembly is
 # lifted when the agent carries it at a higher assembly version than the .NET 8 (resp. 9) shared
 # framework; the frameworks are read from the private dotnet root of build/runtimes.sh
-# (CWAPM_RUNTIMES_ROOT, default <repo>/artifacts/runtimes/dotnet; made when missing).
+# (CWAPM_RUNTIMES_ROOT, default $CWAPM_ARTIFACTS/runtimes/dotnet, CWAPM_ARTIFACTS defaulting to
+# <repo>/artifacts; made when missing).
 # Rewrites <home>/additional-deps and <home>/store completely on every run.
 set -euo pipefail
 
@@ -32,7 +35,7 @@ home=$2
   die "'$publish' has no CloudWatchApm.Agent.deps.json; publish the agent with: dotnet publish -c Release -r linux-x64 --self-contained false"
 mkdir -p "$home"
 
-runtimes=${CWAPM_RUNTIMES_ROOT:-$repo/artifacts/runtimes/dotnet}
+runtimes=${CWAPM_RUNTIMES_ROOT:-${CWAPM_ARTIFACTS:-$repo/artifacts}/runtimes/dotnet}
 log "making sure $runtimes has the .NET 8 and 9 shared frameworks to compare with"
 "$repo/build/runtimes.sh" "$runtimes" >/dev/null || die "build/runtimes.sh failed; cannot read the .NET 8/9 frameworks"
 

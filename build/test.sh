@@ -21,10 +21,14 @@ mkdir -p "$results"
 if [ "$unit_only" = false ]; then
   say "building the agent home"
   bash build/build.sh
+  say "building the init images (OCI layout and docker load tarballs, linux-x64 and linux-arm64)"
+  bash build/container/build-image.sh
   say "assembling .NET 8 and 9 from NuGet runtime packs"
   bash build/runtimes.sh >/dev/null
   say "publishing the test applications"
   bash build/publish-testapps.sh
+  say "installing the test servers (PostgreSQL, MariaDB, Redis, RabbitMQ) when missing"
+  bash build/test-services.sh
 fi
 
 status=0

@@ -1,7 +1,6 @@
 // The shape every command has: a name, options, help, and Execute returning an exit code.
 using System.Globalization;
 using System.Text;
-using CloudWatchApm.Cli.Doctor;
 
 namespace CloudWatchApm.Cli;
 
@@ -13,8 +12,6 @@ internal sealed class CliContext(IConsole console, ICliEnvironment environment)
     internal ICliEnvironment Environment { get; } = environment;
 
     internal IProcessReplacer Exec { get; init; } = new ExecProcessReplacer();
-
-    internal IConfigurationValidator Validator { get; init; } = new SimpleConfigurationValidator();
 }
 
 internal abstract class Command

@@ -11,7 +11,12 @@ internal static class InstrumentingVariables
     internal const string AdditionalDepsFolder = "additional-deps";
     internal const string StoreFolder = "store";
 
-    /// <summary>Where the agent home sits inside a container (init image volume), unless --home says otherwise.</summary>
+    /// <summary>
+    /// Where the agent home sits inside a container (init image volume), unless --home says otherwise.
+    /// build/container uses the same value: the init image's default command copies into it
+    /// (build-image.sh reads it from here) and the manifests mount the volume there;
+    /// tests/CloudWatchApm.Agent.IntegrationTests/Containers checks both against `cwapm env`.
+    /// </summary>
     internal const string ContainerHome = "/cwapm";
 
     /// <summary>The variables in the order they are set and printed.</summary>

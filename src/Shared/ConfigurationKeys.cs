@@ -91,6 +91,11 @@ internal static class ConfigurationKeys
     internal const string DotnetAdditionalDeps = "DOTNET_ADDITIONAL_DEPS";
     internal const string DotnetSharedStore = "DOTNET_SHARED_STORE";
 
+    // AWS, named as the AWS distro for OpenTelemetry names them (read by the agent's AwsSettings).
+    internal const string AwsApplicationSignalsEnabled = "OTEL_AWS_APPLICATION_SIGNALS_ENABLED";
+    internal const string AwsApplicationSignalsExporterEndpoint = "OTEL_AWS_APPLICATION_SIGNALS_EXPORTER_ENDPOINT";
+    internal const string AwsHttpOperationPaths = "OTEL_AWS_HTTP_OPERATION_PATHS";
+
     internal static readonly string[] Signals = { "TRACES", "METRICS", "LOGS" };
 
     /// <summary>The resource detectors that can be switched one by one.</summary>

@@ -64,7 +64,7 @@ internal static class Cli
                 }
             }
 
-            Writer.Write(Path.GetFullPath(home), depsName, lifts);
+            Writer.Write(Path.GetFullPath(home), depsName, graph.Architecture, lifts);
             return 0;
         }
         catch (LiftException e)

@@ -18,17 +18,25 @@ internal sealed record AgentAssembly(
 /// <summary>The agent's dependency graph, from its publish folder's deps.json.</summary>
 internal sealed class AgentGraph
 {
-    // Asset RIDs a linux-x64 host accepts, most specific first (the host's built-in fallback list).
-    private static readonly string[] RidChain = ["linux-x64", "linux", "unix", "any"];
-
-    private AgentGraph(string targetFramework, List<AgentAssembly> assemblies)
+    private AgentGraph(string targetFramework, string rid, List<AgentAssembly> assemblies)
     {
         TargetFramework = targetFramework;
+        Rid = rid;
+        Architecture = ArchitectureOf(rid);
         Assemblies = assemblies;
     }
 
     /// <summary>Framework part of the agent's runtimeTarget, e.g. ".NETCoreApp,Version=v8.0".</summary>
     public string TargetFramework { get; }
+
+    /// <summary>RID part of the agent's runtimeTarget (the publish's -r), e.g. "linux-arm64".</summary>
+    public string Rid { get; }
+
+    /// <summary>
+    /// The architecture folder the host probes in DOTNET_SHARED_STORE on that RID's machines
+    /// ("x64", "arm64"): the store is per architecture, so an arm64 agent needs store/arm64.
+    /// </summary>
+    public string Architecture { get; }
 
     public IReadOnlyList<AgentAssembly> Assemblies { get; }
 
@@ -44,6 +52,13 @@ internal sealed class AgentGraph
         var root = doc.RootElement;
         var targetName = Json.RuntimeTargetName(root, path);
         var targetFramework = targetName.Split('/')[0];
+        var rid = targetName.Contains('/', StringComparison.Ordinal) ? targetName[(targetName.IndexOf('/', StringComparison.Ordinal) + 1)..] : string.Empty;
+        if (rid.Length == 0)
+        {
+            throw new LiftException($"{path} is a portable (RID-less) publish; publish the agent for one runtime (dotnet publish -r linux-x64 or -r linux-arm64 --self-contained false)");
+        }
+
+        var ridChain = RidChain(rid);
         var defaultTfm = Json.ShortTfm(targetFramework);
         var target = Json.Target(root, targetName, path);
         var libraries = root.TryGetProperty("libraries", out var libs) ? libs : default;
@@ -59,7 +74,7 @@ internal sealed class AgentGraph
 
             var slash = entry.Name.IndexOf('/', StringComparison.Ordinal);
             var (id, version) = (entry.Name[..slash], entry.Name[(slash + 1)..]);
-            foreach (var (asset, rank) in RuntimeAssets(entry.Value))
+            foreach (var (asset, rank) in RuntimeAssets(entry.Value, ridChain))
             {
                 if (!asset.Value.TryGetProperty("assemblyVersion", out var av) ||
                     !Version.TryParse(av.GetString(), out var assemblyVersion))
@@ -87,12 +102,12 @@ internal sealed class AgentGraph
             }
         }
 
-        return new AgentGraph(targetFramework, byName.Values.Select(v => v.Assembly).ToList());
+        return new AgentGraph(targetFramework, rid, byName.Values.Select(v => v.Assembly).ToList());
     }
 
     // "runtime" assets (a RID-specific publish already resolved these), then "runtimeTargets"
     // runtime assets for RIDs this platform accepts.
-    private static IEnumerable<(JsonProperty Asset, int Rank)> RuntimeAssets(JsonElement package)
+    private static IEnumerable<(JsonProperty Asset, int Rank)> RuntimeAssets(JsonElement package, string[] ridChain)
     {
         if (package.TryGetProperty("runtime", out var runtime))
         {
@@ -106,13 +121,41 @@ internal sealed class AgentGraph
         {
             foreach (var asset in targets.EnumerateObject())
             {
-                var rank = Array.IndexOf(RidChain, Json.String(asset.Value, "rid"));
+                var rank = Array.IndexOf(ridChain, Json.String(asset.Value, "rid"));
                 if (rank >= 0 && Json.String(asset.Value, "assetType") == "runtime")
                 {
                     yield return (asset, rank + 1);
                 }
             }
         }
+    }
+
+    // Asset RIDs a host of this RID accepts, most specific first (the host's built-in fallback list):
+    // linux-musl-arm64 -> linux-musl-arm64, linux-musl, linux-arm64, linux, unix, any.
+    private static string[] RidChain(string rid)
+    {
+        var dash = rid.LastIndexOf('-');
+        var os = dash > 0 ? rid[..dash] : rid;
+        var arch = dash > 0 ? rid[(dash + 1)..] : string.Empty;
+        var chain = new List<string> { rid, os };
+        if (os.StartsWith("linux-", StringComparison.Ordinal))
+        {
+            chain.Add("linux-" + arch);
+            chain.Add("linux");
+        }
+
+        chain.Add("unix");
+        chain.Add("any");
+        return chain.Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    // "linux-x64" -> "x64", "linux-musl-arm64" -> "arm64" (the host's architecture names).
+    private static string ArchitectureOf(string rid)
+    {
+        var arch = rid[(rid.LastIndexOf('-') + 1)..];
+        return arch is "x64" or "arm64" or "x86" or "arm" or "s390x" or "ppc64le" or "riscv64" or "loongarch64"
+            ? arch
+            : throw new LiftException($"cannot tell the architecture of RID '{rid}'");
     }
 
     // "lib/net8.0/X.dll" or "runtimes/unix/lib/net8.0/X.dll" -> "net8.0".

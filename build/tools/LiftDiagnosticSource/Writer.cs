@@ -15,13 +15,11 @@ internal static class Writer
     private static readonly string[] StoreTargetFrameworks =
         ["netcoreapp3.1", "net5.0", "net6.0", "net7.0", "net8.0", "net9.0"];
 
-    private const string StoreArchitecture = "x64";
-
     // A RID-specific asset: with a plain "runtime" asset the host keeps an app-local copy of a lower
     // version found by file name first, and the agent fails to load again.
     private const string AssetRid = "unix";
 
-    public static void Write(string home, string depsName, IReadOnlyList<Lift> lifts)
+    public static void Write(string home, string depsName, string architecture, IReadOnlyList<Lift> lifts)
     {
         var additionalDeps = Path.Combine(home, "additional-deps");
         var store = Path.Combine(home, "store");
@@ -58,14 +56,14 @@ internal static class Writer
         {
             foreach (var tfm in StoreTargetFrameworks)
             {
-                var target = Path.Combine(store, StoreArchitecture, tfm, PackagePath(assembly), AssetPath(assembly));
+                var target = Path.Combine(store, architecture, tfm, PackagePath(assembly), AssetPath(assembly));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 File.Copy(assembly.SourceFile, target, overwrite: true);
                 copied++;
             }
 
             Console.Error.WriteLine(
-                $"lift: stored {PackagePath(assembly)}/{AssetPath(assembly)} under store/{StoreArchitecture}/{{{string.Join(',', StoreTargetFrameworks)}}}");
+                $"lift: stored {PackagePath(assembly)}/{AssetPath(assembly)} under store/{architecture}/{{{string.Join(',', StoreTargetFrameworks)}}}");
         }
 
         Console.Error.WriteLine($"lift: done ({lifts.Count} deps file(s), {copied} store file(s)) in {home}");

@@ -126,9 +126,10 @@ internal sealed class AgentSettings
         TracesExporters = ReadExporters(r, ConfigurationKeys.TracesExporter);
         MetricsExporters = ReadExporters(r, ConfigurationKeys.MetricsExporter);
         LogsExporters = ReadExporters(r, ConfigurationKeys.LogsExporter);
-        Traces = ReadOtlp(r, "TRACES", "v1/traces");
-        Metrics = ReadOtlp(r, "METRICS", "v1/metrics");
-        Logs = ReadOtlp(r, "LOGS", "v1/logs");
+        var tlsVerdicts = new Dictionary<string, string?>(StringComparer.Ordinal);
+        Traces = ReadOtlp(r, "TRACES", "v1/traces", tlsVerdicts);
+        Metrics = ReadOtlp(r, "METRICS", "v1/metrics", tlsVerdicts);
+        Logs = ReadOtlp(r, "LOGS", "v1/logs", tlsVerdicts);
 
         ReadSampler(r);
         ReadPropagators(r);
@@ -237,7 +238,7 @@ internal sealed class AgentSettings
             }
             else
             {
-                r.Problem(key, value, string.Join(", ", ExporterNames), "ignored");
+                r.ItemProblem(key, value, ExporterNames);
             }
         }
 
@@ -255,10 +256,9 @@ internal sealed class AgentSettings
         return result;
     }
 
-    private static OtlpSignalSettings ReadOtlp(SettingsReader r, string signal, string httpPath)
+    private static OtlpSignalSettings ReadOtlp(SettingsReader r, string signal, string httpPath, Dictionary<string, string?> tlsVerdicts)
     {
         string Key(string setting) => ConfigurationKeys.OtlpSignalKey(signal, setting);
-        string? Either(string setting, string generic) => r.GetString(Key(setting)) is { } s ? s : r.GetString(generic);
         string Which(string setting, string generic) => r.GetString(Key(setting)) is not null ? Key(setting) : generic;
 
         var protocolKey = r.GetString(Key("PROTOCOL")) is not null ? Key("PROTOCOL") : ConfigurationKeys.OtlpProtocol;
@@ -297,20 +297,9 @@ internal sealed class AgentSettings
         }
 
         var headersKey = r.GetString(Key("HEADERS")) is not null ? Key("HEADERS") : ConfigurationKeys.OtlpHeaders;
-        var headers = new List<KeyValuePair<string, string>>();
-        var rawHeaders = r.GetString(headersKey);
-        if (rawHeaders is not null)
-        {
-            if (ResourceAttributesParser.TryParse(rawHeaders, out var parsed, out var error))
-            {
-                headers = parsed;
-            }
-            else
-            {
-                // Values are secrets: name the variable and the problem, never the content.
-                r.Problem($"{headersKey} is ignored: {error} (expected name1=value1,name2=value2)");
-            }
-        }
+        var headers = OtlpExporterChecks.ReadHeaders(r, headersKey);
+        var (clientCertificate, clientKey) = OtlpExporterChecks.ClientCertificate(
+            r, Which("CLIENT_CERTIFICATE", ConfigurationKeys.OtlpClientCertificate), Which("CLIENT_KEY", ConfigurationKeys.OtlpClientKey), tlsVerdicts);
 
         var timeoutKey = r.GetString(Key("TIMEOUT")) is not null ? Key("TIMEOUT") : ConfigurationKeys.OtlpTimeout;
         var compressionKey = r.GetString(Key("COMPRESSION")) is not null ? Key("COMPRESSION") : ConfigurationKeys.OtlpCompression;
@@ -324,27 +313,11 @@ internal sealed class AgentSettings
             Headers = headers,
             TimeoutMilliseconds = NoLimitIfZero(r.GetInt(timeoutKey, 10_000)),
             Compression = r.GetEnum(compressionKey, "none", "none", "gzip"),
-            CertificatePath = ExistingFile(r, Either("CERTIFICATE", ConfigurationKeys.OtlpCertificate), Which("CERTIFICATE", ConfigurationKeys.OtlpCertificate)),
-            ClientKeyPath = ExistingFile(r, Either("CLIENT_KEY", ConfigurationKeys.OtlpClientKey), Which("CLIENT_KEY", ConfigurationKeys.OtlpClientKey)),
-            ClientCertificatePath = ExistingFile(r, Either("CLIENT_CERTIFICATE", ConfigurationKeys.OtlpClientCertificate), Which("CLIENT_CERTIFICATE", ConfigurationKeys.OtlpClientCertificate)),
+            CertificatePath = OtlpExporterChecks.CertificateAuthority(r, Which("CERTIFICATE", ConfigurationKeys.OtlpCertificate), tlsVerdicts),
+            ClientKeyPath = clientKey,
+            ClientCertificatePath = clientCertificate,
             Insecure = r.GetBool(insecureKey, false),
         };
-    }
-
-    private static string? ExistingFile(SettingsReader r, string? path, string key)
-    {
-        if (path is null)
-        {
-            return null;
-        }
-
-        if (!File.Exists(path))
-        {
-            r.Problem($"{key} names '{path}', which does not exist or cannot be read; the exporter uses the system's defaults");
-            return null;
-        }
-
-        return path;
     }
 
     private static bool TryEndpoint(string value, out Uri uri)
@@ -401,7 +374,7 @@ internal sealed class AgentSettings
             var name = value.ToLowerInvariant();
             if (!PropagatorNames.Contains(name))
             {
-                r.Problem(ConfigurationKeys.Propagators, value, string.Join(", ", PropagatorNames), "skipped");
+                r.ItemProblem(ConfigurationKeys.Propagators, value, PropagatorNames);
                 continue;
             }
 

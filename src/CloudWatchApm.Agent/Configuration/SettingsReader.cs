@@ -123,7 +123,7 @@ internal sealed class SettingsReader(IEnvironment environment)
             }
         }
 
-        Problem(name, value, string.Join(", ", accepted), defaultValue);
+        Problem(name, value, string.Join(", ", accepted), defaultValue, accepted);
         return defaultValue;
     }
 
@@ -149,8 +149,12 @@ internal sealed class SettingsReader(IEnvironment environment)
         return result;
     }
 
-    internal void Problem(string name, string value, string accepted, string used)
-        => Problem($"{name}='{Redact(name, value)}' is not valid (accepted: {accepted}); using {used}");
+    internal void Problem(string name, string value, string accepted, string used, IReadOnlyList<string>? candidates = null)
+        => Problem($"{name}='{Redact(name, value)}' is not valid (accepted: {accepted}{Suggestion(name, value, candidates)}); using {used}");
+
+    /// <summary>One entry of a comma list that is not valid; the other entries are kept.</summary>
+    internal void ItemProblem(string name, string item, IReadOnlyList<string> accepted)
+        => Problem($"{name} has '{Redact(name, item)}', which is not valid (accepted: {string.Join(", ", accepted)}{Suggestion(name, item, accepted)}); it is skipped");
 
     internal void Problem(string message)
     {
@@ -159,6 +163,64 @@ internal sealed class SettingsReader(IEnvironment environment)
         {
             _problems.Add(message);
         }
+    }
+
+    /// <summary>"; did you mean 'grpc'?" for a near miss (a typo or two, a swapped pair), else nothing.</summary>
+    internal static string Suggestion(string name, string value, IReadOnlyList<string>? candidates)
+    {
+        if (candidates is null || Redact(name, value) != value)
+        {
+            return string.Empty;
+        }
+
+        var typed = value.Trim().ToLowerInvariant();
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var candidate in candidates)
+        {
+            var distance = Distance(typed, candidate);
+            if (distance < bestDistance)
+            {
+                (best, bestDistance) = (candidate, distance);
+            }
+        }
+
+        return best is not null && bestDistance is > 0 and <= 2 && bestDistance * 2 < typed.Length ? "; did you mean '" + best + "'?" : string.Empty;
+    }
+
+    /// <summary>Edit distance counting an adjacent swap as one edit (optimal string alignment).</summary>
+    private static int Distance(string a, string b)
+    {
+        if (Math.Abs(a.Length - b.Length) > 2 || a.Length > 64 || b.Length > 64)
+        {
+            return int.MaxValue;
+        }
+
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
     }
 
     /// <summary>Header values are secrets; so are keys. Never echo them.</summary>

@@ -1,7 +1,8 @@
 // The instrumentations the agent knows, by the IDs that the
 // OTEL_DOTNET_AUTO_{SIGNAL}_{ID}_INSTRUMENTATION_ENABLED switches use. Source- and meter-based
-// ones cost nothing until the library is loaded and starts an activity; the ASP.NET Core one
-// is only registered when the app runs on the ASP.NET Core framework.
+// ones cost nothing until the library is loaded and starts an activity; the ones that need the
+// agent's own code (EF Core, StackExchange.Redis, SqlClient) are only wired when the app ships
+// the library. docs/libraries.md says what each one covers.
 namespace CloudWatchApm.Agent.Instrumentation;
 
 internal static class InstrumentationCatalog
@@ -20,16 +21,29 @@ internal static class InstrumentationCatalog
     internal const string Process = "PROCESS";
     internal const string ILogger = "ILOGGER";
 
-    /// <summary>Trace instrumentations that are plain ActivitySource names published by the library.</summary>
-    internal static readonly (string Id, string[] Sources)[] TraceSources =
+    /// <summary>The ActivitySource of the agent's own EF Core instrumentation (the library publishes none).</summary>
+    internal const string EntityFrameworkCoreSource = "CloudWatchApm.Instrumentation.EntityFrameworkCore";
+
+    /// <summary>The ActivitySource of the agent's own StackExchange.Redis instrumentation (the library publishes none).</summary>
+    internal const string StackExchangeRedisSource = "CloudWatchApm.Instrumentation.StackExchangeRedis";
+
+    /// <summary>The ActivitySource of OpenTelemetry.Instrumentation.SqlClient.</summary>
+    internal const string SqlClientSource = "OpenTelemetry.Instrumentation.SqlClient";
+
+    /// <summary>
+    /// Trace instrumentations by ID: the ActivitySource names that carry their spans and the
+    /// assembly whose presence in the app turns them on.
+    /// </summary>
+    internal static readonly LibraryEntry[] Libraries =
     [
-        (Npgsql, ["Npgsql"]),
-        (MySqlConnector, ["MySqlConnector"]),
-        (RabbitMq, ["RabbitMQ.Client.Publisher", "RabbitMQ.Client.Subscriber"]),
-        (MassTransit, ["MassTransit"]),
-        (GrpcNetClient, ["Grpc.Net.Client"]),
-        (StackExchangeRedis, ["StackExchange.Redis"]),
-        (EntityFrameworkCore, ["Microsoft.EntityFrameworkCore"]),
+        new(Npgsql, "Npgsql", ["Npgsql"]),
+        new(MySqlConnector, "MySqlConnector", ["MySqlConnector"]),
+        new(RabbitMq, "RabbitMQ.Client", ["RabbitMQ.Client.Publisher", "RabbitMQ.Client.Subscriber"]),
+        new(MassTransit, "MassTransit", ["MassTransit"]),
+        new(GrpcNetClient, "Grpc.Net.Client", ["Grpc.Net.Client"]),
+        new(StackExchangeRedis, "StackExchange.Redis", [StackExchangeRedisSource]),
+        new(EntityFrameworkCore, "Microsoft.EntityFrameworkCore", [EntityFrameworkCoreSource]),
+        new(SqlClient, "Microsoft.Data.SqlClient", [SqlClientSource]),
     ];
 
     /// <summary>Metric instrumentations that are plain Meter names published by the runtime or library.</summary>
@@ -39,6 +53,39 @@ internal static class InstrumentationCatalog
         (HttpClient, ["System.Net.Http", "System.Net.NameResolution"]),
         (Npgsql, ["Npgsql"]),
         (MySqlConnector, ["MySqlConnector"]),
-        (SqlClient, ["Microsoft.Data.SqlClient.EventSource"]),
+        (MassTransit, ["MassTransit"]),
+        (EntityFrameworkCore, ["Microsoft.EntityFrameworkCore"]),
     ];
+
+    /// <summary>
+    /// The library versions each instrumentation was written and tested against (assembly major
+    /// versions, inclusive). Outside the range the agent logs the version once; the code-based
+    /// instrumentations (EF Core, StackExchange.Redis) then stay off.
+    /// </summary>
+    internal static readonly (string Assembly, string Id, int MinMajor, int MaxMajor)[] KnownVersions =
+    [
+        ("Npgsql", Npgsql, 6, 10),
+        ("MySqlConnector", MySqlConnector, 2, 2),
+        ("RabbitMQ.Client", RabbitMq, 7, 7),
+        ("MassTransit", MassTransit, 8, 8),
+        ("Grpc.Net.Client", GrpcNetClient, 2, 2),
+        ("StackExchange.Redis", StackExchangeRedis, 2, 3),
+        ("Microsoft.EntityFrameworkCore", EntityFrameworkCore, 6, 10),
+        ("Microsoft.Data.SqlClient", SqlClient, 1, 6),
+    ];
+
+    internal static LibraryEntry? Find(string id)
+    {
+        foreach (var entry in Libraries)
+        {
+            if (entry.Id == id)
+            {
+                return entry;
+            }
+        }
+
+        return null;
+    }
+
+    internal sealed record LibraryEntry(string Id, string Assembly, string[] Sources);
 }

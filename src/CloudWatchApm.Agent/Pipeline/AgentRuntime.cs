@@ -86,7 +86,21 @@ internal sealed class AgentRuntime
         if (background)
         {
             Guard("startup gate", () => StartupGate.Install(runtime));
-            var thread = new Thread(() => runtime.BuildProviders(environment, onReady)) { IsBackground = true, Name = "cwapm-init" };
+            var thread = new Thread(() =>
+            {
+                // Anything escaping here (even a type that fails to load while the method is
+                // compiled) would kill the process: catch it all and let the app run untraced.
+                try
+                {
+                    runtime.BuildProviders(environment, onReady);
+                }
+                catch (Exception ex)
+                {
+                    runtime._ready.TrySetResult();
+                    AgentLog.Error("the agent's background start failed; the application runs without it", ex);
+                }
+            })
+            { IsBackground = true, Name = "cwapm-init" };
             thread.Start();
         }
         else

@@ -2,10 +2,14 @@
 // when one of them is configured (or the machine looks like AWS, for the detectors). Every
 // method that names an AWS type is NoInlining, so the JIT does not pull the assembly in early.
 using System.Runtime.CompilerServices;
+using CloudWatchApm.Agent.Aws.ApplicationSignals;
+using CloudWatchApm.Agent.Aws.AwsSdk;
 using CloudWatchApm.Agent.Aws.Resources;
+using CloudWatchApm.Agent.Aws.SigV4;
 using CloudWatchApm.Agent.Aws.XRay;
 using CloudWatchApm.Agent.Configuration;
 using CloudWatchApm.Agent.Diagnostics;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
@@ -14,6 +18,15 @@ namespace CloudWatchApm.Agent.Pipeline;
 internal static class AwsHooks
 {
     internal static readonly string[] AwsDetectorIds = ["EC2", "ECS", "EKS", "LAMBDA", "ELASTICBEANSTALK"];
+
+    /// <summary>The AWS SDK instrumentation's ID in OTEL_DOTNET_AUTO_TRACES_AWSSDK_INSTRUMENTATION_ENABLED.</summary>
+    internal const string AwsSdkInstrumentationId = "AWSSDK";
+
+    // One X-Ray remote sampler per settings object, however many times the sampler is built
+    // (Application Signals rebuilds it to wrap it): each would poll the rules on its own.
+    private static readonly ConditionalWeakTable<AgentSettings, Sampler> XRayRoots = new();
+    private static readonly Lazy<AwsSettings> ProcessAwsSettings = new(AwsSettings.FromProcess);
+    private static int _awsProblemsLogged;
 
     internal static bool XRayPropagation(AgentSettings settings) => settings.Propagators.Contains("xray");
 
@@ -42,7 +55,7 @@ internal static class AwsHooks
             return null;
         }
 
-        return () => new XRayParentBasedSampler(XRayRemoteSampler.Create(settings.SamplerArgument, resource.Build(), message => AgentLog.Warn("xray sampler: " + message)));
+        return () => new XRayParentBasedSampler(XRayRoots.GetValue(settings, s => XRayRemoteSampler.Create(s.SamplerArgument, resource.Build(), message => AgentLog.Warn("xray sampler: " + message))));
     }
 
     /// <summary>
@@ -52,22 +65,101 @@ internal static class AwsHooks
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static Sampler WrapParentBased(Sampler root) => new XRayParentBasedSampler(root);
 
+    /// <summary>The OTEL_AWS_* settings of this process, read once; their problems are logged once.</summary>
+    internal static AwsSettings Aws
+    {
+        get
+        {
+            var aws = ProcessAwsSettings.Value;
+            if (aws.Problems.Count > 0 && Interlocked.Exchange(ref _awsProblemsLogged, 1) == 0)
+            {
+                foreach (var problem in aws.Problems)
+                {
+                    AgentLog.Warn("configuration: " + problem);
+                }
+            }
+
+            return aws;
+        }
+    }
+
     /// <summary>
     /// AWS additions to the tracer provider (AWS SDK spans, Application Signals); nothing
     /// unless one of those features is configured.
     /// </summary>
     internal static void AddTracing(TracerProviderBuilder builder, AgentSettings settings, ResourceBuilder resource)
+        => AddTracing(builder, settings, resource, Aws, AgentContext.ReadTrustedAssemblies());
+
+    /// <summary>Same, with the AWS settings and the app's trusted assemblies given (tests).</summary>
+    internal static void AddTracing(TracerProviderBuilder builder, AgentSettings settings, ResourceBuilder resource, AwsSettings aws, IReadOnlySet<string> trustedAssemblies)
     {
-        _ = builder;
-        _ = settings;
-        _ = resource;
+        // The instrumentation is only wired when the app ships AWSSDK.Core: otherwise the app
+        // cannot make an AWS call, and neither this assembly's AWS SDK code nor AWSSDK.Core is loaded.
+        if (settings.IsInstrumentationEnabled("TRACES", AwsSdkInstrumentationId) && trustedAssemblies.Contains("AWSSDK.Core"))
+        {
+            AddAwsSdk(builder);
+            AgentRuntime.Current?.AddEnabled("aws sdk=" + AwsSdkInstrumentationId);
+        }
+
+        if (aws.ApplicationSignalsEnabled)
+        {
+            AddApplicationSignals(builder, settings, resource, aws);
+            AgentRuntime.Current?.AddEnabled("application signals=" + aws.ApplicationSignalsEndpoint);
+        }
     }
 
-    /// <summary>AWS additions to one signal's OTLP exporter (SigV4 signing for CloudWatch endpoints).</summary>
-    internal static void ConfigureOtlp(OpenTelemetry.Exporter.OtlpExporterOptions options, OtlpSignalSettings signal)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddAwsSdk(TracerProviderBuilder builder)
     {
-        _ = options;
-        _ = signal;
+        builder.AddSource(AwsSdkInstrumentation.SourceName);
+        AwsSdkInstrumentation.Install(message => AgentLog.Info(message));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddApplicationSignals(TracerProviderBuilder builder, AgentSettings settings, ResourceBuilder resource, AwsSettings aws)
+    {
+        // Spans the sampler drops must still be measured: record them without exporting them.
+        builder.SetSampler(ApplicationSignalsSetup.RecordOnly(Sampling.Create(settings, XRaySamplerFactory(settings, resource))));
+        builder.AddProcessor(ApplicationSignalsSetup.CreateProcessor(
+            resource,
+            settings.ServiceName,
+            aws.OperationPaths,
+            aws.ApplicationSignalsEndpoint,
+            settings.MetricExportIntervalMilliseconds,
+            settings.MetricExportTimeoutMilliseconds,
+            AgentRuntime.Current?.SdkConfiguration));
+    }
+
+    /// <summary>
+    /// AWS additions to one signal's OTLP exporter: an endpoint of CloudWatch's own OTLP API
+    /// (xray.{region}.amazonaws.com/v1/traces, logs.{region}.amazonaws.com/v1/logs) is exported
+    /// to over http/protobuf with every request signed with SigV4.
+    /// </summary>
+    internal static void ConfigureOtlp(OtlpExporterOptions options, OtlpSignalSettings signal)
+    {
+        var host = signal.Endpoint.Host;
+        if (host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".amazonaws.com.cn", StringComparison.OrdinalIgnoreCase))
+        {
+            ConfigureSigV4(options, signal);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ConfigureSigV4(OtlpExporterOptions options, OtlpSignalSettings signal)
+    {
+        var described = SigV4Export.TryConfigure(options, signal.Signal, signal.Endpoint, signal.Headers, signal.TimeoutMilliseconds, AgentLog.Warn);
+        if (described is null)
+        {
+            return;
+        }
+
+        if (!signal.IsHttp)
+        {
+            described += " (http/protobuf: CloudWatch's OTLP endpoints do not speak grpc)";
+        }
+
+        AgentLog.Info(described);
+        AgentRuntime.Current?.AddEnabled(described);
     }
 
     /// <summary>Runs the AWS resource detectors, but only on a machine with a sign of AWS.</summary>

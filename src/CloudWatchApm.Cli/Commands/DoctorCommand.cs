@@ -56,7 +56,7 @@ internal sealed class DoctorCommand : Command
         var checks = new List<CheckResult>
         {
             HomeCheck.Run(home, homeProblem),
-            ConfigurationCheck(context.Validator, environment, home),
+            ConfigurationCheck(environment, home),
             CollectorCheck.Run(environment, args.Get("--endpoint"), args.Get("--protocol")),
             args.Get("--app") is { } app ? AppCheck.Run(app, home) : new CheckResult(AppCheck.Name, CheckStatus.Skip, "no --app given"),
             AwsCredentialsCheck.Run(environment, context.Environment.UserHome),
@@ -76,28 +76,25 @@ internal sealed class DoctorCommand : Command
         return exitCode;
     }
 
-    internal static CheckResult ConfigurationCheck(IConfigurationValidator validator, IReadOnlyDictionary<string, string> environment, string? home)
+    internal static CheckResult ConfigurationCheck(IReadOnlyDictionary<string, string> environment, string? home)
     {
-        var problems = validator.Validate(environment);
+        var problems = AgentValidation.Problems(environment);
+        problems.AddRange(StartupHookProblems(environment));
         var set = environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         var result = problems.Count == 0
             ? new CheckResult(ConfigurationCheckName, CheckStatus.Ok, string.Create(CultureInfo.InvariantCulture, $"{set.Count} OTEL_* variables set, no problems (unset ones take the agent's defaults)"))
             : new CheckResult(ConfigurationCheckName, CheckStatus.Fail, string.Create(CultureInfo.InvariantCulture, $"{problems.Count} problem{(problems.Count == 1 ? string.Empty : "s")} in the configuration"))
             {
-                Fix = "Correct the variables above; the agent would warn about each and use its default instead.",
+                Fix = "Correct the variables above; the agent warns about each at startup and uses what the line says instead.",
             };
 
-        foreach (var problem in problems)
-        {
-            result.Details.Add(problem.Key + (problem.Value.Length > 0 ? "=" + problem.Value : string.Empty) + ": " + problem.Message);
-        }
-
+        result.Details.AddRange(problems);
         foreach (var key in set)
         {
             var value = environment[key];
             if (key.EndsWith("_HEADERS", StringComparison.Ordinal))
             {
-                value = SimpleConfigurationValidator.RedactHeaders(value);
+                value = RedactHeaders(value);
             }
 
             result.Details.Add("set: " + key + "=" + value);
@@ -115,6 +112,39 @@ internal sealed class DoctorCommand : Command
         }
 
         return result;
+    }
+
+    /// <summary>Values of header variables are secrets (API keys): only the names are shown.</summary>
+    internal static string RedactHeaders(string value)
+    {
+        var names = new List<string>();
+        foreach (var item in value.Split(','))
+        {
+            var eq = item.IndexOf('=', StringComparison.Ordinal);
+            names.Add(eq > 0 ? item[..eq].Trim() + "=***" : "***");
+        }
+
+        return string.Join(',', names);
+    }
+
+    /// <summary>
+    /// Not the agent's business (it never runs then): a startup hook that does not exist stops
+    /// every .NET app started with this environment.
+    /// </summary>
+    private static IEnumerable<string> StartupHookProblems(IReadOnlyDictionary<string, string> environment)
+    {
+        if (!environment.TryGetValue(ConfigurationKeys.DotnetStartupHooks, out var value) || string.IsNullOrEmpty(value))
+        {
+            yield break;
+        }
+
+        foreach (var entry in value.Split(':'))
+        {
+            if (entry.Length > 0 && Path.IsPathRooted(entry) && !File.Exists(entry))
+            {
+                yield return ConfigurationKeys.DotnetStartupHooks + " names '" + entry + "', which does not exist: every .NET app started with this environment fails to start";
+            }
+        }
     }
 
     internal static string Text(IReadOnlyList<CheckResult> checks)

@@ -1,4 +1,3 @@
-using CloudWatchApm.Cli.Doctor;
 using Xunit;
 
 namespace CloudWatchApm.Cli.Tests;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CloudWatchApm.Cli.Doctor;
 using Xunit;
 
 namespace CloudWatchApm.Cli.Tests;

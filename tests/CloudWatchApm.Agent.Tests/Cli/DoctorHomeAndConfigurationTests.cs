@@ -1,5 +1,3 @@
-using CloudWatchApm.Cli.Commands;
-using CloudWatchApm.Cli.Doctor;
 using Xunit;
 
 namespace CloudWatchApm.Cli.Tests;
@@ -82,7 +80,7 @@ public sealed class DoctorHomeAndConfigurationTests : IDisposable
     }
 
     [Fact]
-    public void Validator_ManyMistakes_ReportsEveryOneAtOnce()
+    public void ConfigurationCheck_ManyMistakes_EveryProblemAtOnceInTheAgentsOwnWords()
     {
         var environment = new Dictionary<string, string>
         {
@@ -90,7 +88,6 @@ public sealed class DoctorHomeAndConfigurationTests : IDisposable
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json",
             ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "grcp",
             ["OTEL_TRACES_EXPORTER"] = "otlp,zipkin",
-            ["OTEL_METRICS_EXPORTER"] = "none,otlp",
             ["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio",
             ["OTEL_TRACES_SAMPLER_ARG"] = "1.5",
             ["OTEL_PROPAGATORS"] = "tracecontext,w3c",
@@ -103,25 +100,23 @@ public sealed class DoctorHomeAndConfigurationTests : IDisposable
             ["OTEL_EXPORTER_OTLP_CERTIFICATE"] = "/nonexistent/ca.pem",
         };
 
-        var problems = new SimpleConfigurationValidator().Validate(environment);
+        var result = DoctorCommand.ConfigurationCheck(environment, null);
 
-        var keys = problems.Select(p => p.Key).ToList();
-        Assert.Equal(
-            new[]
-            {
-                "OTEL_SDK_DISABLED", "OTEL_DOTNET_AUTO_TRACES_NPGSQL_INSTRUMENTATION_ENABLED", "OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER",
-                "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-                "OTEL_TRACES_SAMPLER_ARG", "OTEL_PROPAGATORS", "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_RESOURCE_ATTRIBUTES",
-            },
-            keys);
-        Assert.Contains("did you mean 'grpc'?", problems.Single(p => p.Key == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").Message, StringComparison.Ordinal);
-        Assert.Contains("unknown: zipkin", problems.Single(p => p.Key == "OTEL_TRACES_EXPORTER").Message, StringComparison.Ordinal);
-        Assert.Contains("'none' cannot be combined", problems.Single(p => p.Key == "OTEL_METRICS_EXPORTER").Message, StringComparison.Ordinal);
-        Assert.Contains("must not exceed OTEL_BSP_MAX_QUEUE_SIZE (100)", problems.Single(p => p.Key == "OTEL_BSP_MAX_EXPORT_BATCH_SIZE").Message, StringComparison.Ordinal);
+        // The agent's validation, not a copy of it: the same lines the agent logs at startup.
+        var agent = CloudWatchApm.Agent.Configuration.AgentSettings.Load(
+            new CloudWatchApm.Agent.Configuration.DictionaryEnvironment(environment.ToDictionary(p => p.Key, p => (string?)p.Value)), null).Problems;
+        Assert.Equal(CheckStatus.Fail, result.Status);
+        Assert.Equal(12, agent.Count);
+        Assert.Equal($"{agent.Count} problems in the configuration", result.Summary);
+        Assert.Equal(agent, result.Details.Take(agent.Count));
+        foreach (var key in environment.Keys.Except(["OTEL_TRACES_SAMPLER", "OTEL_BSP_MAX_QUEUE_SIZE"]))
+        {
+            Assert.Contains(agent, p => p.StartsWith(key + "=", StringComparison.Ordinal) || p.StartsWith(key + " ", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
-    public void Validator_GoodValues_NoProblems()
+    public void ConfigurationCheck_GoodValues_NoProblems()
     {
         var environment = new Dictionary<string, string>
         {
@@ -137,15 +132,19 @@ public sealed class DoctorHomeAndConfigurationTests : IDisposable
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "60000",
         };
 
-        Assert.Empty(new SimpleConfigurationValidator().Validate(environment));
+        var result = DoctorCommand.ConfigurationCheck(environment, null);
+
+        Assert.Equal(CheckStatus.Ok, result.Status);
+        Assert.Equal("10 OTEL_* variables set, no problems (unset ones take the agent's defaults)", result.Summary);
     }
 
     [Fact]
-    public void Validator_MissingStartupHookFile_IsAProblem()
+    public void ConfigurationCheck_MissingStartupHookFile_IsAProblem()
     {
-        var problems = new SimpleConfigurationValidator().Validate(new Dictionary<string, string> { ["DOTNET_STARTUP_HOOKS"] = "/nonexistent/Hook.dll" });
+        var result = DoctorCommand.ConfigurationCheck(new Dictionary<string, string> { ["DOTNET_STARTUP_HOOKS"] = "/nonexistent/Hook.dll" }, null);
 
-        Assert.Contains("every .NET app started with this environment fails to start", Assert.Single(problems).Message, StringComparison.Ordinal);
+        Assert.Equal(CheckStatus.Fail, result.Status);
+        Assert.Contains(result.Details, d => d.Contains("'/nonexistent/Hook.dll', which does not exist: every .NET app started with this environment fails to start", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -153,24 +152,10 @@ public sealed class DoctorHomeAndConfigurationTests : IDisposable
     {
         var environment = new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_HEADERS"] = "api-key=topsecret,broken", ["OTEL_SERVICE_NAME"] = "x" };
 
-        var result = DoctorCommand.ConfigurationCheck(new SimpleConfigurationValidator(), environment, null);
+        var result = DoctorCommand.ConfigurationCheck(environment, null);
 
         Assert.Equal(CheckStatus.Fail, result.Status);
         Assert.DoesNotContain(result.Details, d => d.Contains("topsecret", StringComparison.Ordinal));
         Assert.Contains("set: OTEL_EXPORTER_OTLP_HEADERS=api-key=***,***", result.Details);
-    }
-
-    [Fact]
-    public void ConfigurationCheck_UsesTheValidatorSeam()
-    {
-        var result = DoctorCommand.ConfigurationCheck(new FixedValidator(), new Dictionary<string, string>(), null);
-
-        Assert.Equal(CheckStatus.Fail, result.Status);
-        Assert.Contains("OTEL_X=1: from the agent's validator", result.Details);
-    }
-
-    private sealed class FixedValidator : IConfigurationValidator
-    {
-        public IReadOnlyList<ConfigurationProblem> Validate(IReadOnlyDictionary<string, string> environment) => [new("OTEL_X", "1", "from the agent's validator")];
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using CloudWatchApm.Cli.Doctor;
 using Xunit;
 
 namespace CloudWatchApm.Cli.Tests;

@@ -103,7 +103,7 @@ public sealed class AgentSettingsTests
     {
         var s = Load(("OTEL_TRACES_EXPORTER", "console, OTLP ,zipkin"));
         Assert.Equal(["console", "otlp"], s.TracesExporters);
-        Assert.Contains(s.Problems, p => p.Contains("OTEL_TRACES_EXPORTER='zipkin'", StringComparison.Ordinal));
+        Assert.Contains(s.Problems, p => p.StartsWith("OTEL_TRACES_EXPORTER has 'zipkin', which is not valid", StringComparison.Ordinal) && p.EndsWith("it is skipped", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -335,5 +335,26 @@ public sealed class AgentSettingsTests
     {
         var s = Load(("OTEL_SDK_DISABLED", "nope"), ("OTEL_TRACES_SAMPLER", "x"), ("OTEL_BSP_MAX_QUEUE_SIZE", "-3"), ("OTEL_PROPAGATORS", "zz"));
         Assert.Equal(4, s.Problems.Count);
+    }
+
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "grcp", "did you mean 'grpc'?")]
+    [InlineData("OTEL_TRACES_SAMPLER", "parentbased_traceidratoi", "did you mean 'parentbased_traceidratio'?")]
+    [InlineData("OTEL_PROPAGATORS", "tracecontext,b3mutli", "did you mean 'b3multi'?")]
+    [InlineData("OTEL_TRACES_EXPORTER", "otpl", "did you mean 'otlp'?")]
+    [InlineData("OTEL_METRICS_EXEMPLAR_FILTER", "Trace-Based", "did you mean 'trace_based'?")]
+    public void NearMiss_ProblemSuggestsTheValueMeant(string key, string value, string suggestion)
+        => Assert.Contains(suggestion, Assert.Single(Load((key, value)).Problems), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("OTEL_PROPAGATORS", "w3c")]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift")]
+    [InlineData("OTEL_TRACES_EXPORTER", "zipkin")]
+    public void FarMiss_ProblemListsAcceptedValuesWithoutAGuess(string key, string value)
+    {
+        var problem = Assert.Single(Load((key, value)).Problems);
+        Assert.StartsWith(key, problem, StringComparison.Ordinal);
+        Assert.Contains("accepted: ", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("did you mean", problem, StringComparison.Ordinal);
     }
 }

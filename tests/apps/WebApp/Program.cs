@@ -26,6 +26,8 @@ app.MapGet("/custom", () =>
     activity?.SetTag("custom.attribute", "value");
     return "custom";
 });
+app.MapGet("/headers", (HttpContext context) =>
+    context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
 app.MapGet("/error", string () => throw new InvalidOperationException("boom"));
 app.MapGet("/runtime", () => new
 {

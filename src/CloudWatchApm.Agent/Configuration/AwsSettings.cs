@@ -1,0 +1,61 @@
+// The AWS distro's OTEL_AWS_* variables, read with the same rules as every other setting
+// (SettingsReader: an invalid value is a problem line and the default is kept). Kept apart from
+// AgentSettings so the AWS features can be configured and tested on their own.
+using CloudWatchApm.Agent.Shared;
+
+namespace CloudWatchApm.Agent.Configuration;
+
+internal sealed class AwsSettings
+{
+    internal const string DefaultApplicationSignalsEndpoint = "http://localhost:4316/v1/metrics";
+
+    internal bool ApplicationSignalsEnabled { get; private set; }
+
+    internal Uri ApplicationSignalsEndpoint { get; private set; } = new(DefaultApplicationSignalsEndpoint);
+
+    /// <summary>OTEL_AWS_HTTP_OPERATION_PATHS, each a path template such as /users/{id}.</summary>
+    internal IReadOnlyList<string> OperationPaths { get; private set; } = [];
+
+    internal IReadOnlyList<string> Problems { get; private set; } = [];
+
+    internal static AwsSettings Load(IEnvironment environment)
+    {
+        var r = new SettingsReader(environment);
+        var s = new AwsSettings
+        {
+            ApplicationSignalsEnabled = r.GetBool(ConfigurationKeys.AwsApplicationSignalsEnabled, false),
+        };
+
+        var endpoint = r.GetString(ConfigurationKeys.AwsApplicationSignalsExporterEndpoint);
+        if (endpoint is not null)
+        {
+            if (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                s.ApplicationSignalsEndpoint = uri;
+            }
+            else
+            {
+                r.Problem(ConfigurationKeys.AwsApplicationSignalsExporterEndpoint, endpoint, "an absolute http:// or https:// URL", DefaultApplicationSignalsEndpoint);
+            }
+        }
+
+        var paths = new List<string>();
+        foreach (var path in r.GetList(ConfigurationKeys.AwsHttpOperationPaths))
+        {
+            if (path.StartsWith('/'))
+            {
+                paths.Add(path);
+            }
+            else
+            {
+                r.Problem(ConfigurationKeys.AwsHttpOperationPaths, path, "path templates that start with '/', such as /users/{id}", "the others");
+            }
+        }
+
+        s.OperationPaths = paths;
+        s.Problems = r.Problems;
+        return s;
+    }
+
+    internal static AwsSettings FromProcess() => Load(ProcessEnvironment.Instance);
+}
