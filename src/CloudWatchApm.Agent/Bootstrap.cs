@@ -38,14 +38,16 @@ internal static class Bootstrap
             FailFast = settings.FailFast;
             AgentLogFile.Level = settings.LogLevel;
 
-            foreach (var problem in settings.Problems)
+            // One list of problems, the agent's and the AWS ones, as `cwapm doctor` shows them.
+            var problems = settings.Problems.Concat(AwsHooks.Aws.Problems).ToList();
+            foreach (var problem in problems)
             {
                 AgentLog.Warn("configuration: " + problem);
             }
 
-            if (settings.FailFast && settings.Problems.Count > 0)
+            if (settings.FailFast && problems.Count > 0)
             {
-                throw new InvalidOperationException("cwapm: OTEL_DOTNET_AUTO_FAIL_FAST_ENABLED=true and the configuration has problems:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", settings.Problems));
+                throw new InvalidOperationException("cwapm: OTEL_DOTNET_AUTO_FAIL_FAST_ENABLED=true and the configuration has problems:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", problems));
             }
 
             if (settings.SdkDisabled)

@@ -1,16 +1,12 @@
-// Entry point of the performance harness; build/bench.sh runs each command as its own process.
+// Entry point of the micro-benchmarks (build/bench.sh micro).
 using CloudWatchApm.Agent.Benchmarks.Harness;
 using CloudWatchApm.Agent.Benchmarks.Micro;
 
 const string UsageText = """
-    usage: CloudWatchApm.Agent.Benchmarks <command> [--option value ...]
-      micro      [--quick] [--filter Name] [--out results.tsv] [--artifacts dir]
-      receiver   --port 4317 [--control-port 4318] [--stats-file path]
-      downstream --port 5300
-      load       --url http://127.0.0.1:5200/orders/{n} --rate 200 --seconds 30 [--connections 64]
+    usage: CloudWatchApm.Agent.Benchmarks micro [--quick] [--filter Name] [--out results.tsv] [--artifacts dir]
     """;
 
-if (args.Length == 0)
+if (args.Length == 0 || args[0] != "micro")
 {
     Console.Error.WriteLine(UsageText);
     return 2;
@@ -18,25 +14,11 @@ if (args.Length == 0)
 
 try
 {
-    var options = new Options(args.Skip(1));
-    return args[0] switch
-    {
-        "micro" => MicroRunner.Run(options),
-        "receiver" => await Receiver.RunAsync(options),
-        "downstream" => await Downstream.RunAsync(options),
-        "load" => LoadClient.Run(options),
-        _ => Unknown(args[0]),
-    };
+    return MicroRunner.Run(new Options(args.Skip(1)));
 }
 catch (ArgumentException ex)
 {
     Console.Error.WriteLine(ex.Message);
     Console.Error.WriteLine(UsageText);
-    return 2;
-}
-
-static int Unknown(string command)
-{
-    Console.Error.WriteLine($"unknown command '{command}'");
     return 2;
 }

@@ -15,6 +15,9 @@ internal sealed class AgentSettings
         "always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio", "xray",
     ];
 
+    /// <summary>The largest span or log record queue: the SDK allocates it whole when it starts (8 bytes per item).</summary>
+    internal const int MaxQueueSize = 1_000_000;
+
     internal static readonly string[] PropagatorNames = ["tracecontext", "baggage", "b3", "b3multi", "xray", "none"];
 
     internal bool SdkDisabled { get; private set; }
@@ -392,6 +395,14 @@ internal sealed class AgentSettings
         var delay = r.GetInt(delayKey, defaults.ScheduleDelayMilliseconds);
         var timeout = NoLimitIfZero(r.GetInt(timeoutKey, defaults.ExportTimeoutMilliseconds));
         var queue = r.GetInt(queueKey, defaults.MaxQueueSize, minimum: 1);
+        if (queue > MaxQueueSize)
+        {
+            // The SDK allocates the whole queue up front: 2147483647 was seen to take the app
+            // down with "Out of memory" (logs) or to switch traces off.
+            r.Problem($"{queueKey}={queue.ToString(CultureInfo.InvariantCulture)} is more than the agent allocates up front ({MaxQueueSize.ToString(CultureInfo.InvariantCulture)} items); using {MaxQueueSize.ToString(CultureInfo.InvariantCulture)}");
+            queue = MaxQueueSize;
+        }
+
         var batch = r.GetInt(batchKey, defaults.MaxExportBatchSize, minimum: 1);
         if (batch > queue)
         {

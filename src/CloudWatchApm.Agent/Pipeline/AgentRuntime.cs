@@ -9,6 +9,7 @@ using CloudWatchApm.Agent.Instrumentation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -24,6 +25,7 @@ internal sealed class AgentRuntime
     private TracerProvider? _tracerProvider;
     private MeterProvider? _meterProvider;
     private PosixSignalRegistration? _sigint;
+    private PosixSignalRegistration? _sigterm;
     private int _shutdown;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -83,9 +85,20 @@ internal sealed class AgentRuntime
         AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.Shutdown("process exit");
         runtime._sigint = Guard("SIGINT handler", () => PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => runtime.Flush("SIGINT")));
 
+        // A hosted app turns SIGTERM into a graceful stop and ProcessExit follows. A plain console
+        // app is simply terminated (no ProcessExit on .NET 10), so flush and stop the providers
+        // here; the default action then proceeds.
+        runtime._sigterm = Guard("SIGTERM handler", () => PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
+        {
+            if (!StartupGate.HostSeen)
+            {
+                runtime.Shutdown("SIGTERM");
+            }
+        }));
+        Guard("hosting hook", () => StartupGate.Install(runtime));
+
         if (background)
         {
-            Guard("startup gate", () => StartupGate.Install(runtime));
             var thread = new Thread(() =>
             {
                 // Anything escaping here (even a type that fails to load while the method is
@@ -279,19 +292,18 @@ internal sealed class AgentRuntime
             switch (exporter)
             {
                 case "otlp":
-                    options.AddOtlpExporter(o =>
-                    {
-                        OtlpSetup.Apply(o, s.Logs);
-                        AwsHooks.ConfigureOtlp(o, s.Logs);
-                        o.ExportProcessorType = ExportProcessorType.Batch;
-                        o.BatchExportProcessorOptions = new BatchExportActivityProcessorOptions
-                        {
-                            MaxQueueSize = s.Blrp.MaxQueueSize,
-                            MaxExportBatchSize = s.Blrp.MaxExportBatchSize,
-                            ScheduledDelayMilliseconds = s.Blrp.ScheduleDelayMilliseconds,
-                            ExporterTimeoutMilliseconds = s.Blrp.ExportTimeoutMilliseconds,
-                        };
-                    });
+                    // The SDK ignores BatchExportProcessorOptions for logs and reads OTEL_BLRP_* from
+                    // the raw environment instead (an oversized queue aborted the app): build the
+                    // processor from the validated settings.
+                    var exporterOptions = new OtlpExporterOptions();
+                    OtlpSetup.Apply(exporterOptions, s.Logs);
+                    AwsHooks.ConfigureOtlp(exporterOptions, s.Logs);
+                    options.AddProcessor(new BatchLogRecordExportProcessor(
+                        new OtlpLogExporter(exporterOptions),
+                        s.Blrp.MaxQueueSize,
+                        s.Blrp.ScheduleDelayMilliseconds,
+                        s.Blrp.ExportTimeoutMilliseconds,
+                        s.Blrp.MaxExportBatchSize));
                     break;
                 case "console":
                     options.AddConsoleExporter();
@@ -341,7 +353,7 @@ internal sealed class AgentRuntime
             _tracerProvider?.Shutdown(Remaining());
             LoggingHook.Shutdown(Remaining());
             _meterProvider?.Shutdown(Remaining());
-            AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms");
+            AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms" + (_sigterm is null ? " (no SIGTERM handler)" : string.Empty));
         }
         catch (Exception ex)
         {

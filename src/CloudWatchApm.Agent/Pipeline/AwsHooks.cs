@@ -26,7 +26,6 @@ internal static class AwsHooks
     // (Application Signals rebuilds it to wrap it): each would poll the rules on its own.
     private static readonly ConditionalWeakTable<AgentSettings, Sampler> XRayRoots = new();
     private static readonly Lazy<AwsSettings> ProcessAwsSettings = new(AwsSettings.FromProcess);
-    private static int _awsProblemsLogged;
 
     internal static bool XRayPropagation(AgentSettings settings) => settings.Propagators.Contains("xray");
 
@@ -65,23 +64,11 @@ internal static class AwsHooks
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static Sampler WrapParentBased(Sampler root) => new XRayParentBasedSampler(root);
 
-    /// <summary>The OTEL_AWS_* settings of this process, read once; their problems are logged once.</summary>
-    internal static AwsSettings Aws
-    {
-        get
-        {
-            var aws = ProcessAwsSettings.Value;
-            if (aws.Problems.Count > 0 && Interlocked.Exchange(ref _awsProblemsLogged, 1) == 0)
-            {
-                foreach (var problem in aws.Problems)
-                {
-                    AgentLog.Warn("configuration: " + problem);
-                }
-            }
-
-            return aws;
-        }
-    }
+    /// <summary>
+    /// The OTEL_AWS_* settings of this process, read once. Their problems are reported with the
+    /// agent's own by Bootstrap (one list, one fail-fast decision).
+    /// </summary>
+    internal static AwsSettings Aws => ProcessAwsSettings.Value;
 
     /// <summary>
     /// AWS additions to the tracer provider (AWS SDK spans, Application Signals); nothing

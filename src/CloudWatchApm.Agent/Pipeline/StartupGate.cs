@@ -1,4 +1,5 @@
-// When the providers are built in the background, the first requests must still be traced:
+// Watches hosts being built. It notes that the app is hosted (the host then handles SIGTERM),
+// and, when the providers are built in the background, makes the first requests traced:
 // a host announces "HostBuilt" on the Microsoft.Extensions.Hosting DiagnosticListener after
 // its services exist and before it starts listening, so that is where the app waits for the
 // agent (bounded), by then usually already done in parallel with the app's own start-up.
@@ -10,6 +11,11 @@ namespace CloudWatchApm.Agent.Pipeline;
 internal static class StartupGate
 {
     internal const int MaxWaitMilliseconds = 3000;
+
+    private static volatile bool _hostSeen;
+
+    /// <summary>True once a generic host was built in this process (it then handles SIGTERM itself).</summary>
+    internal static bool HostSeen => _hostSeen;
 
     internal static bool Install(AgentRuntime runtime)
     {
@@ -40,7 +46,13 @@ internal static class StartupGate
     {
         public void OnNext(KeyValuePair<string, object?> value)
         {
-            if (value.Key != "HostBuilt" || runtime.Ready.IsCompleted)
+            if (value.Key != "HostBuilt")
+            {
+                return;
+            }
+
+            _hostSeen = true;
+            if (runtime.Ready.IsCompleted)
             {
                 return;
             }

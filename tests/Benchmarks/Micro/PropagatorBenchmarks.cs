@@ -38,6 +38,7 @@ public class PropagatorBenchmarks
     private Dictionary<string, string[]> _xrayIn = null!;
     private Dictionary<string, string[]> _xrayLineageIn = null!;
     private Dictionary<string, string[]> _w3cIn = null!;
+    private Dictionary<string, string[]> _noHeaders = null!;
     private PropagationContext _context;
     private Activity _activity = null!;
 
@@ -61,6 +62,7 @@ public class PropagatorBenchmarks
         _xrayIn = Carrier(("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"));
         _xrayLineageIn = Carrier(("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a87bd80c:1|68fd508a:5"));
         _w3cIn = Carrier(("traceparent", "00-80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-01"));
+        _noHeaders = Carrier();
 
         _context = new PropagationContext(
             new ActivityContext(ActivityTraceId.CreateFromString("80f198ee56343ba864fe8b2a57d3eff7"), ActivitySpanId.CreateFromString("e457b5a2e4d86bd1"), ActivityTraceFlags.Recorded),
@@ -124,6 +126,20 @@ public class PropagatorBenchmarks
     public string? AdapterExtract()
     {
         _adapter.ExtractTraceIdAndState(_w3cIn, RuntimeGetter, out var traceId, out _);
+        return traceId;
+    }
+
+    [Benchmark(Description = "runtime default propagator extract, no trace headers (reference)")]
+    public string? RuntimeDefaultExtractNoHeaders()
+    {
+        _runtimeDefault.ExtractTraceIdAndState(_noHeaders, RuntimeGetter, out var traceId, out _);
+        return traceId;
+    }
+
+    [Benchmark(Description = "RuntimePropagatorAdapter extract trace id, no trace headers (ASP.NET Core, each request)")]
+    public string? AdapterExtractNoHeaders()
+    {
+        _adapter.ExtractTraceIdAndState(_noHeaders, RuntimeGetter, out var traceId, out _);
         return traceId;
     }
 

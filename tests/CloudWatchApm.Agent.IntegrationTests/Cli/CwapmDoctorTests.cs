@@ -130,7 +130,11 @@ public sealed class CwapmDoctorTests(InstalledCwapm cwapm)
         {
             var install = await InstalledCwapm.RunAsync(cwapm.Cwapm, ["install", "--dir", damaged, "--from", cwapm.Tarball], new Dictionary<string, string?>());
             Assert.True(install.ExitCode == 0, install.ToString());
-            await File.AppendAllTextAsync(Path.Combine(damaged, "agent", "OpenTelemetry.dll"), "x");
+            // A file the build listed (agent/OpenTelemetry.dll, or agent/<tfm>/OpenTelemetry.dll).
+            var changed = (await File.ReadAllLinesAsync(Path.Combine(damaged, "checksums.sha256")))
+                .Select(line => line[(line.IndexOf(' ', StringComparison.Ordinal) + 2)..])
+                .First(file => file.StartsWith("agent/", StringComparison.Ordinal) && file.EndsWith("/OpenTelemetry.dll", StringComparison.Ordinal));
+            await File.AppendAllTextAsync(Path.Combine(damaged, changed), "x");
 
             var result = await InstalledCwapm.RunAsync(Path.Combine(damaged, "cwapm"), ["doctor", "--json"], new Dictionary<string, string?>());
 
@@ -138,7 +142,7 @@ public sealed class CwapmDoctorTests(InstalledCwapm cwapm)
             var check = result.Check("agent home");
             Assert.Equal("fail", check.Status);
             Assert.Contains("is damaged: 1 changed", check.Summary, StringComparison.Ordinal);
-            Assert.Contains("changed since the build: agent/OpenTelemetry.dll", check.Details);
+            Assert.Contains("changed since the build: " + changed, check.Details);
         }
         finally
         {

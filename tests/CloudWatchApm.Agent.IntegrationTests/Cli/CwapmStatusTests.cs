@@ -1,6 +1,7 @@
 // `cwapm status <pid>` from the outside of a running process: an app started with `cwapm run`
 // is recognised as instrumented (hook, service name, the agent loaded from the installed
 // home, its loading path); the same app started plainly is not.
+using System.Text.RegularExpressions;
 using CloudWatchApm.Agent.IntegrationTests.Configuration;
 using CloudWatchApm.Agent.IntegrationTests.Infrastructure;
 using Xunit;
@@ -27,7 +28,7 @@ public sealed class CwapmStatusTests(InstalledCwapm cwapm)
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains($"  startup hook: {cwapm.Home}/hook/CloudWatchApm.Agent.StartupHook.dll", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("  service name: status-svc", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains($"  agent: {cwapm.Home}/agent/CloudWatchApm.Agent.dll (home {cwapm.Home}, version ", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches($@"\n  agent: {Regex.Escape(cwapm.Home)}/agent/(net[0-9.]+/)?CloudWatchApm\.Agent\.dll \(home {Regex.Escape(cwapm.Home)}, version ", result.Stdout);
         Assert.Contains("  loading path: resolver", result.Stdout, StringComparison.Ordinal);
         Assert.EndsWith("instrumented\n", result.Stdout, StringComparison.Ordinal);
     }

@@ -52,6 +52,7 @@ public sealed class ConfigurationFuzzTests(ITestOutputHelper output)
 
             // The harness reads the agent log from here; garbage there is covered by the unit fuzz.
             env.Remove("OTEL_DOTNET_AUTO_LOG_DIRECTORY");
+
             await using var app = AppProcess.StartApp(TestPaths.App("WebApp", "net10.0"), "WebApp", env);
             var context = $"seed {seed}, start {run}:\n" + string.Join("\n", env.Where(e => e.Value is not null).Select(e => e.Key + "=" + Shorten(e.Value!)));
             try
@@ -72,6 +73,17 @@ public sealed class ConfigurationFuzzTests(ITestOutputHelper output)
                 throw new Xunit.Sdk.XunitException(context + "\n" + ex.Message + "\nstderr:\n" + app.StandardError + "\nagent log:\n" + app.AgentLog());
             }
         }
+    }
+
+    [Fact]
+    public async Task HugeLogQueueSize_AppServes()
+    {
+        TestPaths.RequireAgentHome();
+        var env = ConfigApps.Env("huge-log-queue");
+        env["OTEL_BLRP_MAX_QUEUE_SIZE"] = "2147483647";
+        await using var app = await ConfigApps.StartWebAppAsync(env);
+        Assert.Equal("{\"id\":\"1\"}", await app.GetAsync("/users/1"));
+        Assert.True(await app.StopAsync(ConfigApps.Stop));
     }
 
     [Fact]
@@ -121,7 +133,9 @@ public sealed class ConfigurationFuzzTests(ITestOutputHelper output)
         var context = new AssemblyLoadContext("cwapm-keys", isCollectible: true);
         try
         {
-            var assembly = context.LoadFromAssemblyPath(Path.Combine(TestPaths.AgentHome, "agent", "CloudWatchApm.Agent.dll"));
+            // agent/ holds the assembly directly or per target framework (agent/net8.0/...); any copy has the keys.
+            var path = Directory.GetFiles(Path.Combine(TestPaths.AgentHome, "agent"), "CloudWatchApm.Agent.dll", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+            var assembly = context.LoadFromAssemblyPath(path);
             var type = assembly.GetType("CloudWatchApm.Agent.Shared.ConfigurationKeys", throwOnError: true)!;
             const BindingFlags flags = BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public;
             var keys = type.GetFields(flags)

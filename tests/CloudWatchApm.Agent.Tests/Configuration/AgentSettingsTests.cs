@@ -357,4 +357,14 @@ public sealed class AgentSettingsTests
         Assert.Contains("accepted: ", problem, StringComparison.Ordinal);
         Assert.DoesNotContain("did you mean", problem, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("OTEL_BSP_MAX_QUEUE_SIZE")]
+    [InlineData("OTEL_BLRP_MAX_QUEUE_SIZE")]
+    public void QueueSize_LargerThanTheAgentAllocates_CappedWithAProblem(string key)
+    {
+        var s = Load((key, "2147483647"));
+        Assert.Equal(1_000_000, key.Contains("BSP", StringComparison.Ordinal) ? s.Bsp.MaxQueueSize : s.Blrp.MaxQueueSize);
+        Assert.StartsWith(key + "=2147483647 is more than the agent allocates up front", Assert.Single(s.Problems), StringComparison.Ordinal);
+    }
 }

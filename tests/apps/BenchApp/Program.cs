@@ -21,7 +21,8 @@ if (args.Length >= 1 && args[0] == "spans")
     return SpanGenerator.Run(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json (the template's log levels) is found however the app is started.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 #if HAND_WIRED
 // The setup a team would write by hand for what the agent does by default: traces (ASP.NET
 // Core, HttpClient, Npgsql's ActivitySource), metrics (ASP.NET Core, HttpClient, runtime) and
@@ -53,16 +54,20 @@ app.MapGet("/health", () => "ok");
 
 app.MapGet("/orders/{id:int}", async (int id, NpgsqlDataSource db, IHttpClientFactory clients, CancellationToken cancel) =>
 {
-    await using var command = db.CreateCommand("SELECT id, customer, total FROM orders WHERE id = $1 AND status <> 'deleted' LIMIT 1");
-    command.Parameters.AddWithValue(id);
-    await using var reader = await command.ExecuteReaderAsync(cancel);
-    if (!await reader.ReadAsync(cancel))
+    // The reader is disposed once, before the HTTP call: a data source's command hands its
+    // connection back to the pool when the reader closes.
+    Order? order;
+    await using (var command = db.CreateCommand("SELECT id, customer, total FROM orders WHERE id = $1 AND status <> 'deleted' LIMIT 1"))
+    {
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancel);
+        order = await reader.ReadAsync(cancel) ? new Order(reader.GetInt32(0), reader.GetString(1), reader.GetDecimal(2), null) : null;
+    }
+
+    if (order is null)
     {
         return Results.NotFound();
     }
-
-    var order = new Order(reader.GetInt32(0), reader.GetString(1), reader.GetDecimal(2), null);
-    await reader.DisposeAsync();
 
     var price = await clients.CreateClient("prices").GetStringAsync(new Uri("prices/" + id.ToString(CultureInfo.InvariantCulture), UriKind.Relative), cancel);
     return Results.Ok(order with { Price = price });

@@ -58,18 +58,23 @@ internal sealed class LoadClient : IDisposable
         var tasks = new Task[total];
         var frequency = (double)Stopwatch.Frequency;
         var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < total; i++)
+        var next = 0;
+        while (next < total)
         {
-            var due = start + (long)(i * frequency / rate);
-            var wait = (due - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
-            if (wait > 1)
+            // Send everything that is due, never anything early; then sleep (not spin, which
+            // would take a core from the measured process). A request sent late by the ~1 ms
+            // sleep granularity (or a stalled client) has that lateness in its latency.
+            var now = Stopwatch.GetTimestamp();
+            while (next < total && start + (long)(next * frequency / rate) <= now)
             {
-                // Sleeping (not spinning) leaves the cores to the measured process; the next
-                // request is at most ~1 ms late, and that lateness counts as its latency.
-                Thread.Sleep((int)wait - 1);
+                tasks[next] = SendAsync(next, start + (long)(next * frequency / rate));
+                next++;
             }
 
-            tasks[i] = SendAsync(i, due);
+            if (next < total)
+            {
+                Thread.Sleep(1);
+            }
         }
 
         Task.WaitAll(tasks);
