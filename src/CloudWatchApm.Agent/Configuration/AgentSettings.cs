@@ -368,6 +368,13 @@ internal sealed class AgentSettings
         var values = r.GetList(ConfigurationKeys.Propagators);
         if (values.Count == 0)
         {
+            // With an AWS feature on, the X-Ray header is read and written by default, so traces
+            // continue through load balancers and AWS services that only speak X-Ray.
+            if (Sampler == "xray" || string.Equals(r.GetString(ConfigurationKeys.AwsApplicationSignalsEnabled), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Propagators = ["tracecontext", "baggage", "xray"];
+            }
+
             return;
         }
 

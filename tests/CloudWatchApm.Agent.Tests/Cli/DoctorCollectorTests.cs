@@ -36,16 +36,13 @@ public sealed class DoctorCollectorTests : IAsyncLifetime
         var (ca, server) = CreateCertificates();
         _caFile = _temp.Combine("ca.pem");
         File.WriteAllText(_caFile, ca.ExportCertificatePem());
-        _grpcPort = FreePort();
-        _httpPort = FreePort();
-        _tlsPort = FreePort();
-
+        // Port 0 and read back what was bound: a port picked beforehand can be taken in between.
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, _grpcPort, o => o.Protocols = HttpProtocols.Http2);
-            kestrel.Listen(IPAddress.Loopback, _httpPort, o => o.Protocols = HttpProtocols.Http1);
-            kestrel.Listen(IPAddress.Loopback, _tlsPort, o =>
+            kestrel.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(IPAddress.Loopback, 0, o =>
             {
                 o.Protocols = HttpProtocols.Http1AndHttp2;
                 o.UseHttps(server);
@@ -75,6 +72,8 @@ public sealed class DoctorCollectorTests : IAsyncLifetime
             context.Response.ContentType = "application/x-protobuf";
         });
         await _app.StartAsync();
+        var ports = _app.Urls.Select(a => new Uri(a).Port).ToList();
+        (_grpcPort, _httpPort, _tlsPort) = (ports[0], ports[1], ports[2]);
     }
 
     public async Task DisposeAsync()

@@ -231,6 +231,16 @@ public sealed class AgentSettingsTests
         Assert.Contains(s.Problems, p => p.Contains("jaeger", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("OTEL_TRACES_SAMPLER", "xray")]
+    [InlineData("OTEL_AWS_APPLICATION_SIGNALS_ENABLED", "true")]
+    public void Propagators_UnsetWithAwsFeature_IncludeXRay(string key, string value)
+        => Assert.Equal(["tracecontext", "baggage", "xray"], Load((key, value)).Propagators);
+
+    [Fact]
+    public void Propagators_SetExplicitlyWithAwsFeature_AreKeptAsGiven()
+        => Assert.Equal(["tracecontext"], Load(("OTEL_PROPAGATORS", "tracecontext"), ("OTEL_AWS_APPLICATION_SIGNALS_ENABLED", "true")).Propagators);
+
     [Fact]
     public void Propagators_None_DisablesPropagation()
         => Assert.Empty(Load(("OTEL_PROPAGATORS", "none")).Propagators);
