@@ -25,9 +25,11 @@
 # Knobs (environment): RUNS (start-up runs per configuration), ROUNDS (steady-state rounds),
 # STEADY_SECONDS, WARMUP_SECONDS, FIXED_RATE (requests/s; default 25% of the slowest variant's
 # saturation rate), FIXED_SECONDS, CONNECTIONS (wrk), CAPACITY_RATES ("5000 10000 ..."),
-# CAPACITY_SECONDS, OUTAGE_SECONDS (120), OUTAGE_RATE, PROFILE (1: dotnet-trace CPU profile of
-# the agent under load, 0: none), BENCH_OUT (the report; docs/benchmarks.md), CWAPM_ARTIFACTS
-# (where the agent home, the published apps and the raw results go; default artifacts/).
+# CAPACITY_SECONDS, OUTAGE_SECONDS (120), OUTAGE_BEFORE, OUTAGE_AFTER, OUTAGE_RATE, VARIANTS
+# (steady-state variants to run), PROFILE (1: dotnet-trace CPU profiles under load of
+# PROFILE_VARIANTS, "agent handwired" by default; 0: none), BENCH_OUT (the report;
+# docs/benchmarks.md), CWAPM_ARTIFACTS (where the agent home, the published apps and the raw
+# results and logs go; default artifacts/; the agent home is built there when missing).
 #
 # Needs: the .NET 10 SDK, curl; wrk and PostgreSQL are installed with apt-get when missing
 # (as root, or with sudo). PostgreSQL runs as a private server on a free loopback port in a
@@ -825,7 +827,7 @@ Written by \`build/bench.sh\`; every figure in a table comes from one run of it,
 by side (runs alternate between the configurations).
 
 - Date: $(date -u +%Y-%m-%d)
-- Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); load average at the end: $load
+- Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%d", $2 / 1048576}' /proc/meminfo) GiB, $(uname -sr); load average at the end: $load
 - Runtime: .NET $runtime_version, agent $(cat "$home/VERSION") (ReadyToRun)
 - Sections: $sections$( [ "$quick" = 1 ] && echo " — **QUICK=1 validation run: short runs, figures are not meaningful**")
 MD

@@ -62,5 +62,7 @@ tarball="$artifacts/cwapm-$version-$rid.tar.gz"
 say "packing $(basename "$tarball")"
 tar -C "$artifacts" -czf "$tarball" cwapm
 (cd "$artifacts" && sha256sum "$(basename "$tarball")" > "$(basename "$tarball").sha256")
+# For machines with only the tarball and a shell: the installer travels beside it.
+cp build/install.sh "$artifacts/install.sh"
 
 say "done: $home ($(du -sh "$home" | cut -f1)), $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
