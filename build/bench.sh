@@ -28,7 +28,7 @@
 # CAPACITY_SECONDS, OUTAGE_SECONDS (120), OUTAGE_BEFORE, OUTAGE_AFTER, OUTAGE_RATE, VARIANTS
 # (steady-state variants to run), PROFILE (1: dotnet-trace CPU profiles under load of
 # PROFILE_VARIANTS, "agent handwired" by default; 0: none), BENCH_OUT (the report;
-# docs/benchmarks.md), CWAPM_ARTIFACTS (where the agent home, the published apps and the raw
+# docs/benchmarks.md), BENCH_NOTE (a line for the report's header), CWAPM_ARTIFACTS (where the agent home, the published apps and the raw
 # results and logs go; default artifacts/; the agent home is built there when missing).
 #
 # Needs: the .NET 10 SDK, curl; wrk and PostgreSQL are installed with apt-get when missing
@@ -774,7 +774,9 @@ before the run on the same app ($spr). RSS sampled every second from /proc.
 | collector down (${outage_seconds} s) | $ok_d | $(kv "$during" errors) | $(kv "$during" p50_ms) | $(kv "$during" p99_ms) | $((rss_during / 1024)) MB |
 | after it came back (${outage_after} s) | $ok_a | $(kv "$after" errors) | $(kv "$after" p50_ms) | $(kv "$after" p99_ms) | $((rss_after / 1024)) MB |
 
-- Memory growth while the collector was down: **$growth_mb MB** (max RSS during the outage minus max before).
+- Memory growth while the collector was down: **$growth_mb MB** (max RSS during the outage minus max
+  before); after it came back: $(awk -v a="$rss_after" -v d="$rss_during" 'BEGIN { printf "%+.1f", (a - d) / 1024 }') MB more (growth that goes on once the collector is back
+  is the app still warming up, not the outage).
 - Spans: $expected made in all ($made_during while the collector was down), $received_total received
   ($received_before before the outage, $received_after after it came back, of which about $recovered were held
   through the outage and delivered late); **$lost dropped**.
@@ -830,6 +832,7 @@ by side (runs alternate between the configurations).
 - Machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%d", $2 / 1048576}' /proc/meminfo) GiB, $(uname -sr); load average at the end: $load
 - Runtime: .NET $runtime_version, agent $(cat "$home/VERSION") (ReadyToRun)
 - Sections: $sections$( [ "$quick" = 1 ] && echo " — **QUICK=1 validation run: short runs, figures are not meaningful**")
+$( [ -n "${BENCH_NOTE:-}" ] && echo "- Note: $BENCH_NOTE")
 MD
   if [ ${#targets[@]} -gt 0 ]; then
     cat <<MD

@@ -29,6 +29,7 @@ internal static class MicroRunner
         typeof(SamplerBenchmarks),
         typeof(SqlSanitizerBenchmarks),
         typeof(ApplicationSignalsBenchmarks),
+        typeof(SpanProcessorBenchmarks),
     ];
 
     internal static int Run(Options options)
