@@ -116,13 +116,13 @@ case " $arches " in *" amd64 "*) check_home "$home_x64" ;; esac
 case " $arches " in
   *" arm64 "*)
     if [ -z "$home_arm64" ]; then
-      arm_artifacts=$out/work/arm64-artifacts
+      arm_artifacts=$out/staging/arm64-artifacts
       log "building the linux-arm64 agent home (IL only) into $arm_artifacts"
       # The lifting step compares with the .NET 8/9 frameworks of the x64 artifacts' private root.
       CWAPM_ARTIFACTS=$arm_artifacts CWAPM_RID=linux-arm64 CWAPM_R2R=false \
         CWAPM_RUNTIMES_ROOT=${CWAPM_RUNTIMES_ROOT:-$artifacts/runtimes/dotnet} \
-        bash "$repo/build/build.sh" >"$out/work-arm64-build.log" 2>&1 ||
-        { tail -n 30 "$out/work-arm64-build.log" >&2; die "building the arm64 agent home failed (log: $out/work-arm64-build.log)"; }
+        bash "$repo/build/build.sh" >"$out/staging-arm64-build.log" 2>&1 ||
+        { tail -n 30 "$out/staging-arm64-build.log" >&2; die "building the arm64 agent home failed (log: $out/staging-arm64-build.log)"; }
       home_arm64=$arm_artifacts/cwapm
     fi
     check_home "$home_arm64"
@@ -192,8 +192,8 @@ stage_payload() { # arch home dest
   fi
   check_machine_types "$dest" "$arch"
   # Every file listed, so `cwapm doctor` and the hook see a complete, unmodified home.
-  (cd "$dest" && find . -type f ! -name checksums.sha256 | sed 's|^\./||' | LC_ALL=C sort | xargs -d '\n' sha256sum >"$out/work/checksums.sha256")
-  mv "$out/work/checksums.sha256" "$dest/checksums.sha256"
+  (cd "$dest" && find . -type f ! -name checksums.sha256 | sed 's|^\./||' | LC_ALL=C sort | xargs -d '\n' sha256sum >"$out/staging/checksums.sha256")
+  mv "$out/staging/checksums.sha256" "$dest/checksums.sha256"
   # Readable by whatever user the init container and the app run as.
   chmod -R u+rwX,go+rX,go-w "$dest"
   # Identical files (one DiagnosticSource per target framework in the store, the hook under two
@@ -213,7 +213,7 @@ stage_payload() { # arch home dest
 stage_busybox() { # arch rootfs
   local arch=$1 rootfs=$2 deb x applet
   deb=$(busybox_deb "$arch")
-  x=$out/work/busybox-$arch
+  x=$out/staging/busybox-$arch
   rm -rf "$x"
   mkdir -p "$x"
   dpkg-deb -x "$deb" "$x"
@@ -225,9 +225,9 @@ stage_busybox() { # arch rootfs
   local native
   native=$(busybox_deb "$(dpkg --print-architecture)")
   if [ "$native" != "$deb" ]; then
-    mkdir -p "$out/work/busybox-native"
-    dpkg-deb -x "$native" "$out/work/busybox-native"
-    native=$out/work/busybox-native/bin/busybox
+    mkdir -p "$out/staging/busybox-native"
+    dpkg-deb -x "$native" "$out/staging/busybox-native"
+    native=$out/staging/busybox-native/bin/busybox
   else
     native=$x/bin/busybox
   fi
@@ -240,8 +240,8 @@ stage_busybox() { # arch rootfs
 
 # ---------------------------------------------------------------------------------------------
 layout=$out/oci
-rm -rf "$layout" "$out/context" "$out/work/rootfs-"* "$out"/"$image_name"-*.tar
-mkdir -p "$out/context" "$out/work"
+rm -rf "$layout" "$out/context" "$out/staging/rootfs-"* "$out"/"$image_name"-*.tar
+mkdir -p "$out/context" "$out/staging"
 umoci init --layout "$layout"
 cp "$repo/build/container/Dockerfile" "$out/context/Dockerfile"
 sizes=$out/sizes.txt
@@ -255,7 +255,7 @@ for arch in $arches; do
   payload=$out/context/$arch/autoinstrumentation
   stage_payload "$arch" "$home" "$payload"
 
-  rootfs=$out/work/rootfs-$arch
+  rootfs=$out/staging/rootfs-$arch
   rm -rf "$rootfs"
   mkdir -p "$rootfs"
   busybox_version=$(stage_busybox "$arch" "$rootfs")
@@ -264,7 +264,7 @@ for arch in $arches; do
 
   umoci new --image "$layout:$tag"
   # One layer with the whole root file system: unpack the empty image, fill it, repack.
-  bundle=$out/work/bundle-$arch
+  bundle=$out/staging/bundle-$arch
   rm -rf "$bundle"
   umoci unpack --image "$layout:$tag" "$bundle" >/dev/null
   cp -a "$rootfs/." "$bundle/rootfs/"
@@ -299,14 +299,14 @@ blob() { # file -> writes it as a blob, prints "digest size"
 }
 entries=""
 for arch in $arches; do
-  manifest=$out/work/manifest-$arch.json
+  manifest=$out/staging/manifest-$arch.json
   skopeo --insecure-policy inspect --raw "oci:$layout:$version-$arch" >"$manifest"
   digest=sha256:$(sha256sum "$manifest" | cut -d' ' -f1)
   [ -f "$layout/blobs/sha256/${digest#sha256:}" ] || die "the manifest of $version-$arch does not read back byte for byte"
   entries="$entries${entries:+,}{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$digest\",\"size\":$(stat -c %s "$manifest"),\"platform\":{\"architecture\":\"$arch\",\"os\":\"linux\"}}"
 done
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}' "$entries" >"$out/work/image-index.json"
-read -r index_digest index_size < <(blob "$out/work/image-index.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}' "$entries" >"$out/staging/image-index.json"
+read -r index_digest index_size < <(blob "$out/staging/image-index.json")
 index_entry="{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"digest\":\"$index_digest\",\"size\":$index_size,\"annotations\":{\"org.opencontainers.image.ref.name\":\"$version\"}}"
 # index.json ends with the manifests array: append the entry to it.
 index_json=$(tr -d '\n' <"$layout/index.json")
@@ -320,11 +320,11 @@ skopeo --insecure-policy inspect --raw "oci:$layout:$version" | grep -q 'image.i
 for arch in $arches; do
   rid=linux-x64; [ "$arch" = arm64 ] && rid=linux-arm64
   layer=0
-  for n in $(tr -d '\n ' <"$out/work/manifest-$arch.json" | sed 's/.*"layers":\[//' | grep -o '"size":[0-9]*' | cut -d: -f2); do
+  for n in $(tr -d '\n ' <"$out/staging/manifest-$arch.json" | sed 's/.*"layers":\[//' | grep -o '"size":[0-9]*' | cut -d: -f2); do
     layer=$((layer + n))
   done
   tarball=$out/$image_name-$version-$rid.tar
-  unpacked=$(du -sb "$out/work/rootfs-$arch" | cut -f1)
+  unpacked=$(du -sb "$out/staging/rootfs-$arch" | cut -f1)
   printf '%-14s %-34s %11s %9s %9s\n' "$version-$arch" "$(basename "$tarball")" \
     "$(numfmt --to=iec-i --suffix=B "$layer")" "$(numfmt --to=iec-i --suffix=B "$(stat -c %s "$tarball")")" \
     "$(numfmt --to=iec-i --suffix=B "$unpacked")" >>"$sizes"
