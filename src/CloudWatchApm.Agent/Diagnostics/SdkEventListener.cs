@@ -8,8 +8,13 @@ namespace CloudWatchApm.Agent.Diagnostics;
 
 internal sealed class SdkEventListener : EventListener
 {
+    private const string SdkSource = "OpenTelemetry-Sdk";
+    private const int DroppedItemsEventId = 32; // "'{0}' exporting to '{1}' dropped '{2}' item(s) due to buffer full."
+
     private readonly EventLevel _level;
     private long _written;
+    private long _droppedSpans;
+    private long _droppedOther;
 
     internal SdkEventListener(bool verbose)
     {
@@ -22,6 +27,12 @@ internal sealed class SdkEventListener : EventListener
 
     /// <summary>Lines written so far (tests and the shutdown summary read it).</summary>
     internal long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Spans the batch processors dropped because their queue was full (reported at shutdown).</summary>
+    internal long DroppedSpans => Interlocked.Read(ref _droppedSpans);
+
+    /// <summary>Log records and other items dropped the same way.</summary>
+    internal long DroppedOther => Interlocked.Read(ref _droppedOther);
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
@@ -36,6 +47,11 @@ internal sealed class SdkEventListener : EventListener
     {
         try
         {
+            if (eventData.EventId == DroppedItemsEventId && eventData.EventSource.Name == SdkSource)
+            {
+                CountDropped(eventData);
+            }
+
             // Throttle: a collector that is down for hours must not fill the disk.
             if (Interlocked.Increment(ref _written) > 10_000 && eventData.Level > EventLevel.Error)
             {
@@ -67,6 +83,29 @@ internal sealed class SdkEventListener : EventListener
         catch
         {
             // Diagnostics must never fail the caller.
+        }
+    }
+
+    private void CountDropped(EventWrittenEventArgs e)
+    {
+        if (e.Payload is not { Count: >= 3 } payload || payload[2] is not long count || count <= 0)
+        {
+            return;
+        }
+
+        var processor = payload[0] as string ?? string.Empty;
+        if (processor.Contains("Activity", StringComparison.Ordinal))
+        {
+            Interlocked.Add(ref _droppedSpans, count);
+            AgentLog.Warn($"{count} span(s) were dropped because the export queue was full: the collector was slow or unreachable, or the application made spans faster than they could be exported. Raise OTEL_BSP_MAX_QUEUE_SIZE (and OTEL_BSP_MAX_EXPORT_BATCH_SIZE), or sample less (OTEL_TRACES_SAMPLER_ARG)");
+        }
+        else
+        {
+            Interlocked.Add(ref _droppedOther, count);
+            if (processor.Contains("LogRecord", StringComparison.Ordinal))
+            {
+                AgentLog.Warn($"{count} log record(s) were dropped because the export queue was full; raise OTEL_BLRP_MAX_QUEUE_SIZE or lower the application's log level");
+            }
         }
     }
 

@@ -3,12 +3,14 @@
 // that flushes and then lets the default action proceed).
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Runtime.Loader;
 using CloudWatchApm.Agent.Configuration;
 using CloudWatchApm.Agent.Diagnostics;
 using CloudWatchApm.Agent.Instrumentation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -28,6 +30,8 @@ internal sealed class AgentRuntime
     private PosixSignalRegistration? _sigterm;
     private int _shutdown;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ManualResetEventSlim _resourceReady = new();
+    private List<TextMapPropagator>? _propagators;
 
     private AgentRuntime(AgentSettings settings, AgentContext context)
     {
@@ -67,8 +71,9 @@ internal sealed class AgentRuntime
                 AwsHooks.Install(settings);
             }
 
-            var propagator = Propagation.Create(settings.Propagators, out var used);
-            Propagation.Install(propagator);
+            var propagators = Propagation.Create(settings.Propagators, out var used);
+            Propagation.InstallForRuntime(propagators);
+            runtime._propagators = propagators;
             runtime._enabled.Add("propagators=" + (used.Count == 0 ? "none" : string.Join(",", used)));
             return true;
         });
@@ -82,6 +87,11 @@ internal sealed class AgentRuntime
             runtime._enabled.Add("logs=off");
         }
 
+        // On exit the runtime raises AssemblyLoadContext.Unloading, then disposes every
+        // EventListener, then raises ProcessExit. Shut down on Unloading, while the listener
+        // that carries the SDK's own diagnostics into the agent log (dropped spans are only
+        // reported at shutdown) is still alive; ProcessExit stays as a fallback.
+        AssemblyLoadContext.Default.Unloading += _ => runtime.Shutdown("process exit");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => runtime.Shutdown("process exit");
         runtime._sigint = Guard("SIGINT handler", () => PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => runtime.Flush("SIGINT")));
 
@@ -109,6 +119,7 @@ internal sealed class AgentRuntime
                 }
                 catch (Exception ex)
                 {
+                    runtime._resourceReady.Set();
                     runtime._ready.TrySetResult();
                     AgentLog.Error("the agent's background start failed; the application runs without it", ex);
                 }
@@ -143,10 +154,21 @@ internal sealed class AgentRuntime
     private void BuildProviders(IEnvironment environment, Action<AgentRuntime> onReady)
     {
         var s = _settings;
+        var metrics = s.MetricsEnabled && !IsOnlyNone(s.MetricsExporters);
         try
         {
+            if (_propagators is { } propagators)
+            {
+                Guard("SDK propagators", () =>
+                {
+                    Propagation.InstallForSdk(propagators);
+                    return true;
+                });
+            }
+
             SdkConfiguration = OtlpSetup.BuildSdkConfiguration(s, environment);
             Resource = Guard("resource", () => ResourceFactory.Create(s)) ?? ResourceBuilder.CreateEmpty().AddService(s.ServiceName);
+            _resourceReady.Set();
             if (s.TracesEnabled && !IsOnlyNone(s.TracesExporters))
             {
                 _tracerProvider = Guard("traces", BuildTracing);
@@ -156,7 +178,11 @@ internal sealed class AgentRuntime
                 _enabled.Add("traces=off");
             }
 
-            if (s.MetricsEnabled && !IsOnlyNone(s.MetricsExporters))
+            // Metrics are part of what the host waits for: a MeterListener that subscribes after
+            // the app starts serving misses the increments of UpDownCounters such as
+            // http.server.active_requests and kestrel.active_connections, which would then drift
+            // below zero for the life of the process.
+            if (metrics)
             {
                 _meterProvider = Guard("metrics", BuildMetrics);
             }
@@ -175,6 +201,7 @@ internal sealed class AgentRuntime
         }
         finally
         {
+            _resourceReady.Set();
             _ready.TrySetResult();
             try
             {
@@ -281,10 +308,16 @@ internal sealed class AgentRuntime
     /// <summary>Configures an app's logging builder the way the agent exports logs.</summary>
     internal void ConfigureLogging(OpenTelemetryLoggerOptions options)
     {
-        // The logger provider may be built while the providers are still being built.
-        WaitUntilReady(5000);
+        // The app's logger provider is built early in the host's Build(), usually while the
+        // agent is still building its providers in the background. Logs need only the resource:
+        // wait for that (bounded) and let the host go on building in parallel with the rest.
+        if (!_resourceReady.Wait(5000))
+        {
+            AgentLog.Warn("the agent's resource was not ready within 5 s; the application's logs are exported with service.name only");
+        }
+
         var s = _settings;
-        options.SetResourceBuilder(Resource!);
+        options.SetResourceBuilder(Resource ?? ResourceBuilder.CreateEmpty().AddService(s.ServiceName));
         options.IncludeFormattedMessage = true;
         options.IncludeScopes = true;
         foreach (var exporter in s.LogsExporters)
@@ -353,7 +386,10 @@ internal sealed class AgentRuntime
             _tracerProvider?.Shutdown(Remaining());
             LoggingHook.Shutdown(Remaining());
             _meterProvider?.Shutdown(Remaining());
-            AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms" + (_sigterm is null ? " (no SIGTERM handler)" : string.Empty));
+            var dropped = Bootstrap.Listener is { } listener && listener.DroppedSpans + listener.DroppedOther > 0
+                ? $"; dropped because the export queue was full: {listener.DroppedSpans} span(s), {listener.DroppedOther} other item(s)"
+                : string.Empty;
+            AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms" + dropped + (_sigterm is null ? " (no SIGTERM handler)" : string.Empty));
         }
         catch (Exception ex)
         {

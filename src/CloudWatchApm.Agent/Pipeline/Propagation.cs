@@ -20,7 +20,8 @@ internal static class Propagation
 
     internal static void Register(string name, Func<TextMapPropagator> factory) => Registry[name] = factory;
 
-    internal static TextMapPropagator Create(IReadOnlyList<string> names, out List<string> used)
+    /// <summary>The propagators named in <paramref name="names"/> that are known, in that order.</summary>
+    internal static List<TextMapPropagator> Create(IReadOnlyList<string> names, out List<string> used)
     {
         used = [];
         var list = new List<TextMapPropagator>();
@@ -33,13 +34,23 @@ internal static class Propagation
             }
         }
 
-        return new CompositeTextMapPropagator(list);
+        return list;
     }
 
-    /// <summary>Installs the propagator for the SDK and for the runtime's own HTTP propagation.</summary>
-    internal static void Install(TextMapPropagator propagator)
-    {
-        Sdk.SetDefaultTextMapPropagator(propagator);
-        DistributedContextPropagator.Current = new RuntimePropagatorAdapter(propagator);
-    }
+    /// <summary>
+    /// Installs the propagators for the runtime's own HTTP propagation. This must happen before
+    /// the app's Main: ASP.NET Core copies DistributedContextPropagator.Current into its
+    /// services when the host builder is created.
+    /// </summary>
+    internal static void InstallForRuntime(IReadOnlyList<TextMapPropagator> propagators)
+        => DistributedContextPropagator.Current = new RuntimePropagatorAdapter(propagators);
+
+    /// <summary>
+    /// Installs the propagators for the SDK (instrumentations that inject or extract through
+    /// OpenTelemetry: AWS SDK, messaging). Nothing uses them before the tracer provider
+    /// exists, so this is done with the providers, off the app's start-up path (it loads and
+    /// initialises the SDK).
+    /// </summary>
+    internal static void InstallForSdk(IReadOnlyList<TextMapPropagator> propagators)
+        => Sdk.SetDefaultTextMapPropagator(new CompositeTextMapPropagator(propagators));
 }

@@ -74,6 +74,49 @@ public sealed class ZeroCodeTests
         Assert.All(spans, s => Assert.Equal(appName.ToLowerInvariant(), s.ResourceAttributes["service.name"]));
     }
 
+    [Fact]
+    public async Task ExportQueueFull_DroppedSpansAreCountedInTheAgentLog()
+    {
+        // A collector that accepts connections and never answers: the first batch hangs in
+        // export and the small queue behind it overflows.
+        using var blackHole = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        blackHole.Start();
+        var held = new List<System.Net.Sockets.Socket>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                held.Add(await blackHole.AcceptSocketAsync(stop.Token));
+            }
+        });
+
+        var env = new Dictionary<string, string?>
+        {
+            ["OTEL_SERVICE_NAME"] = "drops",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:" + ((System.Net.IPEndPoint)blackHole.LocalEndpoint).Port,
+            ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "1000",
+            ["OTEL_BSP_MAX_QUEUE_SIZE"] = "20",
+            ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "10",
+            ["OTEL_METRICS_EXPORTER"] = "none",
+            ["OTEL_LOGS_EXPORTER"] = "none",
+            ["CALL_COUNT"] = "200",
+        };
+        await using var app = AppProcess.StartApp(TestPaths.App("ConsoleApp", "net10.0"), "ConsoleApp", env);
+        Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app did not exit");
+        Assert.Equal(0, app.ExitCode);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accepting);
+        held.ForEach(s => s.Dispose());
+
+        var log = app.AgentLog();
+        Assert.Contains("span(s) were dropped because the export queue was full", log, StringComparison.Ordinal);
+        var summary = Assert.Single(log.Split('\n'), l => l.Contains("shut down on", StringComparison.Ordinal));
+        var dropped = System.Text.RegularExpressions.Regex.Match(summary, @"export queue was full: (\d+) span\(s\)");
+        Assert.True(dropped.Success, summary);
+        Assert.InRange(int.Parse(dropped.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 100, 200);
+    }
+
     [Theory]
     [InlineData("otel1.20")]
     [InlineData("otel1.15")]
