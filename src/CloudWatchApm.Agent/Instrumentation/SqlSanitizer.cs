@@ -4,6 +4,7 @@
 // '?'; identifiers (plain, "quoted", `backticked`, [bracketed]), keywords, operators and
 // parameter markers ($1, @p0, :name, ?) stay; comments are dropped because they can hold
 // values too. It works on PostgreSQL, MySQL/MariaDB and SQL Server dialects alike.
+using System.Collections.Concurrent;
 using System.Text;
 
 namespace CloudWatchApm.Agent.Instrumentation;
@@ -13,6 +14,26 @@ internal static class SqlSanitizer
     /// <summary>Longest statement kept; longer ones are cut (after sanitising) and marked.</summary>
     internal const int MaxLength = 4096;
 
+    /// <summary>How many literal-free statements are remembered (see the comment below).</summary>
+    internal const int CacheCapacity = 1024;
+
+    // Statements without literals or comments are the parameterised ones an application runs
+    // over and over (ORMs, Dapper, prepared statements): their sanitised text is remembered, so
+    // each later run costs one lookup and no allocation. Statements with literals or comments
+    // (values, sqlcommenter trace ids) rarely repeat and are not kept. Bounded: once full,
+    // nothing more is added.
+    private static readonly ConcurrentDictionary<string, string> Known = new(StringComparer.Ordinal);
+
+    [ThreadStatic]
+    private static StringBuilder? _builder;
+
+    internal static int CachedCount => Known.Count;
+
+    internal static bool IsCached(string sql) => Known.ContainsKey(sql);
+
+    /// <summary>Forgets the remembered statements (tests).</summary>
+    internal static void ClearCache() => Known.Clear();
+
     internal static string Sanitize(string? sql)
     {
         if (string.IsNullOrEmpty(sql))
@@ -20,7 +41,31 @@ internal static class SqlSanitizer
             return string.Empty;
         }
 
-        var sb = new StringBuilder(Math.Min(sql.Length, MaxLength + 16));
+        if (Known.TryGetValue(sql, out var known))
+        {
+            return known;
+        }
+
+        var sb = _builder ?? new StringBuilder(256);
+        _builder = null;
+        sb.Clear();
+        var result = Sanitize(sql, sb, out var varying);
+        if (!varying && sql.Length <= MaxLength && Known.Count < CacheCapacity)
+        {
+            Known.TryAdd(sql, result);
+        }
+
+        if (sb.Capacity <= 2 * MaxLength)
+        {
+            _builder = sb;
+        }
+
+        return result;
+    }
+
+    private static string Sanitize(string sql, StringBuilder sb, out bool varying)
+    {
+        varying = false;
         var i = 0;
         var n = sql.Length;
         while (i < n && sb.Length <= MaxLength)
@@ -31,6 +76,7 @@ internal static class SqlSanitizer
             if (c == '-' && i + 1 < n && sql[i + 1] == '-')
             {
                 i = SkipLineComment(sql, i);
+                varying = true;
                 continue;
             }
 
@@ -38,6 +84,7 @@ internal static class SqlSanitizer
             if (c == '#' && !(i + 1 < n && sql[i + 1] is '>' or '-'))
             {
                 i = SkipLineComment(sql, i);
+                varying = true;
                 continue;
             }
 
@@ -46,6 +93,7 @@ internal static class SqlSanitizer
             {
                 i = SkipBlockComment(sql, i);
                 AppendSeparator(sb);
+                varying = true;
                 continue;
             }
 
@@ -53,7 +101,7 @@ internal static class SqlSanitizer
             if (c == '\'')
             {
                 i = SkipQuoted(sql, i, '\'', backslashEscapes: false);
-                AppendLiteral(sb);
+                varying = AppendLiteral(sb);
                 continue;
             }
 
@@ -61,7 +109,7 @@ internal static class SqlSanitizer
             {
                 var backslash = char.ToUpperInvariant(c) == 'E';
                 i = SkipQuoted(sql, i + prefixLength, '\'', backslash);
-                AppendLiteral(sb);
+                varying = AppendLiteral(sb);
                 continue;
             }
 
@@ -84,7 +132,7 @@ internal static class SqlSanitizer
                 if (TrySkipDollarQuoted(sql, i, out var end))
                 {
                     i = end;
-                    AppendLiteral(sb);
+                    varying = AppendLiteral(sb);
                     continue;
                 }
 
@@ -130,7 +178,7 @@ internal static class SqlSanitizer
             if (char.IsAsciiDigit(c) || (c == '.' && i + 1 < n && char.IsAsciiDigit(sql[i + 1])))
             {
                 i = SkipNumber(sql, i);
-                AppendLiteral(sb);
+                varying = AppendLiteral(sb);
                 continue;
             }
 
@@ -184,10 +232,11 @@ internal static class SqlSanitizer
         }
     }
 
-    private static void AppendLiteral(StringBuilder sb)
+    private static bool AppendLiteral(StringBuilder sb)
     {
         // A negative number's sign stays as the operator it may be: "x - 1" -> "x - ?", "-1" -> "-?".
         sb.Append('?');
+        return true;
     }
 
     private static bool IsIdentifierStart(char c) => char.IsLetter(c) || c == '_';

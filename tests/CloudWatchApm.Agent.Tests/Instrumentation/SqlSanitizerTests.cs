@@ -108,4 +108,41 @@ public sealed class SqlSanitizerTests
         var secret = new string('s', 10_000);
         Assert.Equal("SELECT ?", SqlSanitizer.Sanitize("SELECT '" + secret + "'"));
     }
+
+    [Fact]
+    public void Sanitize_ParameterisedStatementAgain_SameResultWithoutAllocating()
+    {
+        SqlSanitizer.ClearCache();
+        var sql = "SELECT id, name\n  FROM users WHERE id = @p0 AND tenant = @tenant_" + Guid.NewGuid().ToString("N");
+        var first = SqlSanitizer.Sanitize(sql);
+        Assert.StartsWith("SELECT id, name FROM users WHERE id = @p0 AND tenant = @tenant_", first, StringComparison.Ordinal);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var again = SqlSanitizer.Sanitize(sql);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Same(first, again);
+    }
+
+    [Fact]
+    public void Sanitize_StatementsWithLiteralsOrComments_AreNotRemembered()
+    {
+        for (var i = 0; i < SqlSanitizer.CacheCapacity + 10; i++)
+        {
+            var literal = "SELECT * FROM t WHERE id = " + i;
+            var commented = "SELECT * FROM t /* traceparent='" + i + "' */";
+            Assert.Equal("SELECT * FROM t WHERE id = ?", SqlSanitizer.Sanitize(literal));
+            Assert.Equal("SELECT * FROM t", SqlSanitizer.Sanitize(commented));
+            Assert.False(SqlSanitizer.IsCached(literal));
+            Assert.False(SqlSanitizer.IsCached(commented));
+        }
+
+        // Bounded whatever the application sends.
+        for (var i = 0; i < SqlSanitizer.CacheCapacity + 10; i++)
+        {
+            SqlSanitizer.Sanitize("SELECT c" + i + " FROM t");
+        }
+
+        Assert.True(SqlSanitizer.CachedCount <= SqlSanitizer.CacheCapacity);
+        SqlSanitizer.ClearCache();
+    }
 }
