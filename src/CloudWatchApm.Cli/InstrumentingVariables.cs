@@ -8,6 +8,12 @@ internal static class InstrumentingVariables
 {
     internal const string HookFileName = "CloudWatchApm.Agent.StartupHook.dll";
     internal const string HookRelativePath = "hook/" + HookFileName;
+
+    /// <summary>
+    /// The file name the OpenTelemetry Operator puts in DOTNET_STARTUP_HOOKS; the init image
+    /// ships our hook under it too (net/ in the home, see docs/containers.md).
+    /// </summary>
+    internal const string OperatorHookFileName = "OpenTelemetry.AutoInstrumentation.StartupHook.dll";
     internal const string AdditionalDepsFolder = "additional-deps";
     internal const string StoreFolder = "store";
 
@@ -29,6 +35,38 @@ internal static class InstrumentingVariables
     ];
 
     internal static string HookPath(string home) => Join(home, HookRelativePath);
+
+    /// <summary>
+    /// True when a DOTNET_STARTUP_HOOKS entry loads this agent: our hook's own name, or the
+    /// Operator's name inside one of our homes (the folder above it holds agent/). The
+    /// OpenTelemetry project's own auto-instrumentation has the same file name but no agent/.
+    /// </summary>
+    /// <summary>The home a hook path belongs to: the folder above hook/ (or net/).</summary>
+    internal static string? HomeOf(string hookPath) => Path.GetDirectoryName(Path.GetDirectoryName(hookPath));
+
+    internal static bool IsAgentHook(string path)
+    {
+        var name = Path.GetFileName(path);
+        if (name == HookFileName)
+        {
+            return true;
+        }
+
+        if (name != OperatorHookFileName)
+        {
+            return false;
+        }
+
+        try
+        {
+            var home = HomeOf(path);
+            return home is not null && Directory.Exists(Path.Combine(home, "agent"));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
 
     internal static string AdditionalDepsPath(string home) => Join(home, AdditionalDepsFolder);
 
@@ -104,5 +142,5 @@ internal static class InstrumentingVariables
 
     private static string Join(string home, string relative) => TrimEnd(home) + "/" + relative;
 
-    private static string TrimEnd(string path) => path.Length > 1 ? path.TrimEnd('/') : path;
+    internal static string TrimEnd(string path) => path.Length > 1 ? path.TrimEnd('/') : path;
 }

@@ -101,12 +101,13 @@ internal sealed class DoctorCommand : Command
         }
 
         var hooks = environment.TryGetValue(ConfigurationKeys.DotnetStartupHooks, out var h) ? h : null;
-        if (string.IsNullOrEmpty(hooks) || !hooks.Contains(InstrumentingVariables.HookFileName, StringComparison.Ordinal))
+        var agentHooks = string.IsNullOrEmpty(hooks) ? [] : hooks.Split(':').Where(InstrumentingVariables.IsAgentHook).ToList();
+        if (agentHooks.Count == 0)
         {
             result.Details.Add("this environment does not load the agent (" + ConfigurationKeys.DotnetStartupHooks + " has no " + InstrumentingVariables.HookFileName
                 + "): apps get it through `cwapm run`, `eval \"$(cwapm env)\"` or instrument.sh");
         }
-        else if (home is not null && !hooks.Split(':').Contains(InstrumentingVariables.HookPath(home)))
+        else if (home is not null && !agentHooks.Any(hook => InstrumentingVariables.HomeOf(hook) == InstrumentingVariables.TrimEnd(home)))
         {
             result.Details.Add(ConfigurationKeys.DotnetStartupHooks + " loads a hook from another home than " + home);
         }

@@ -63,7 +63,7 @@ internal sealed class StatusCommand : Command
         else
         {
             var hooks = Env(ConfigurationKeys.DotnetStartupHooks);
-            var ours = hooks?.Split(':').Where(h => Path.GetFileName(h) == InstrumentingVariables.HookFileName).ToList() ?? [];
+            var ours = hooks?.Split(':').Where(InstrumentingVariables.IsAgentHook).ToList() ?? [];
             if (ours.Count == 0)
             {
                 output.WriteLine("  startup hook: not set (" + ConfigurationKeys.DotnetStartupHooks + (hooks is null ? " unset" : "=" + hooks) + "): the process was not started instrumented");

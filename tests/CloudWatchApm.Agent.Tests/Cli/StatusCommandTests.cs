@@ -66,6 +66,24 @@ public sealed class StatusCommandTests : IDisposable
         Assert.EndsWith("instrumented\n", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Status_OperatorHookName_RecognisedOnlyInsideAnAgentHome(bool inAgentHome)
+    {
+        // The init image ships our hook as net/OpenTelemetry.AutoInstrumentation.StartupHook.dll;
+        // the OpenTelemetry project's own auto-instrumentation uses the same name, without agent/.
+        var home = inAgentHome ? _home : _temp.Combine("otel-auto");
+        Directory.CreateDirectory(Path.Combine(home, "net"));
+        var hook = home + "/net/OpenTelemetry.AutoInstrumentation.StartupHook.dll";
+        var environ = "PATH=/usr/bin\0OTEL_DOTNET_AUTO_LOG_DIRECTORY=" + _logs + "\0DOTNET_STARTUP_HOOKS=" + hook + "\0";
+        var run = Proc(environ, Maps(_home + "/agent/net10.0/CloudWatchApm.Agent.dll"));
+
+        run.Invoke("status", "4242");
+
+        Assert.Contains(inAgentHome ? "startup hook: " + hook : "startup hook: not set", run.Console.OutText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Status_TwoOpenTelemetryCopies_Flagged()
     {
