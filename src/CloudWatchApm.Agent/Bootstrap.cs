@@ -89,8 +89,6 @@ internal static class Bootstrap
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Start(AgentSettings settings, AgentContext context, Stopwatch sw, double hookMilliseconds)
     {
-        var verbose = AgentLog.IsDebug;
-        var listener = new SdkEventListener(verbose);
         // ASP.NET Core apps take a few hundred milliseconds before they can serve: build the
         // providers in parallel with that (the host waits for them before it serves).
         var background = !settings.FailFast && context.AppHas("Microsoft.AspNetCore.Hosting");
@@ -102,11 +100,28 @@ internal static class Bootstrap
             $"traces endpoint: {settings.Traces}; metrics endpoint: {settings.Metrics.Protocol} {settings.Metrics.Endpoint}; logs endpoint: {settings.Logs.Protocol} {settings.Logs.Endpoint}; " +
             $"sampler: {Sampling.Describe(settings)}; enabled: {string.Join("; ", runtime.Enabled)}; " +
             $"problems: {settings.Problems.Count}"));
-        Listener = listener;
+        if (AgentLog.IsDebug)
+        {
+            AgentLog.Debug($"returned to the application after {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F1} ms (hook {hookMilliseconds:F1} ms, settings and pipeline set-up {sw.Elapsed.TotalMilliseconds:F1} ms)");
+        }
     }
 
     /// <summary>Kept alive for the life of the process; tests read its counters.</summary>
     internal static SdkEventListener? Listener { get; private set; }
+
+    /// <summary>
+    /// Starts forwarding the SDK's EventSources into the agent log. Called where the providers
+    /// are built (off the app's start-up path for ASP.NET Core apps), before the SDK is loaded:
+    /// its EventSources do not exist before that, and creating an EventListener costs a few
+    /// milliseconds.
+    /// </summary>
+    internal static void StartListener()
+    {
+        if (Listener is null)
+        {
+            Listener = new SdkEventListener(AgentLog.IsDebug);
+        }
+    }
 
     private static string OwnSdkVersion()
     {

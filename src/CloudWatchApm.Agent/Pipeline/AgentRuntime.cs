@@ -157,6 +157,7 @@ internal sealed class AgentRuntime
         var metrics = s.MetricsEnabled && !IsOnlyNone(s.MetricsExporters);
         try
         {
+            Bootstrap.StartListener();
             if (_propagators is { } propagators)
             {
                 Guard("SDK propagators", () =>
