@@ -1,6 +1,8 @@
-// A small HTTP/1.1 server on 127.0.0.1 and an OS-chosen port for the AWS fakes (DynamoDB, SQS,
-// CloudWatch's OTLP endpoints). Raw sockets, one request per connection, bodies read as bytes
-// by Content-Length (or chunked), so the test project needs no ASP.NET Core.
+// The test project's one small HTTP/1.1 server, on 127.0.0.1 and an OS-chosen port (no race),
+// behind every AWS fake: DynamoDB, SQS, CloudWatch's OTLP endpoints, the X-Ray daemon and
+// IMDS/ECS metadata. Raw sockets, one request per connection, bodies read as bytes by
+// Content-Length (or chunked), so the test project needs no ASP.NET Core. A handler that
+// returns null models an endpoint that accepts the connection and never answers.
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -17,6 +19,18 @@ internal sealed record LocalRequest(string Method, string Target, IReadOnlyList<
 
     internal string BodyText => Encoding.UTF8.GetString(Body);
 
+    /// <summary>The headers by name, case-insensitive; a repeated header keeps its last value.</summary>
+    internal Dictionary<string, string> HeaderMap()
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in HeaderList)
+        {
+            map[name] = value;
+        }
+
+        return map;
+    }
+
     internal string? Header(string name) => HeaderList.Where(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).FirstOrDefault();
 }
 
@@ -28,10 +42,11 @@ internal sealed record LocalResponse(int Status, string Body, string ContentType
 internal sealed class LocalHttpServer : IDisposable
 {
     private readonly TcpListener _listener;
-    private readonly Func<LocalRequest, LocalResponse> _handler;
+    private readonly Func<LocalRequest, LocalResponse?> _handler;
     private readonly CancellationTokenSource _stop = new();
+    private int _connections;
 
-    internal LocalHttpServer(Func<LocalRequest, LocalResponse> handler)
+    internal LocalHttpServer(Func<LocalRequest, LocalResponse?> handler)
     {
         _handler = handler;
         _listener = new TcpListener(IPAddress.Loopback, 0);
@@ -46,6 +61,9 @@ internal sealed class LocalHttpServer : IDisposable
     internal Uri BaseAddress { get; }
 
     internal ConcurrentQueue<LocalRequest> Requests { get; } = new();
+
+    /// <summary>Connections accepted so far (a detector that must not call out checks 0).</summary>
+    internal int Connections => Volatile.Read(ref _connections);
 
     public void Dispose()
     {
@@ -68,6 +86,7 @@ internal sealed class LocalHttpServer : IDisposable
                 return;
             }
 
+            Interlocked.Increment(ref _connections);
             _ = Task.Run(() => ServeAsync(client));
         }
     }
@@ -86,7 +105,7 @@ internal sealed class LocalHttpServer : IDisposable
                 }
 
                 Requests.Enqueue(request);
-                LocalResponse response;
+                LocalResponse? response;
                 try
                 {
                     response = _handler(request);
@@ -94,6 +113,13 @@ internal sealed class LocalHttpServer : IDisposable
                 catch (Exception ex)
                 {
                     response = new LocalResponse(500, ex.ToString(), "text/plain");
+                }
+
+                if (response is null)
+                {
+                    // Hold the connection open and say nothing until the server stops.
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                    return;
                 }
 
                 var body = response.BinaryBody ?? Encoding.UTF8.GetBytes(response.Body);

@@ -1,11 +1,7 @@
-// A tiny HTTP/1.1 server on 127.0.0.1 and an OS-chosen port, standing in for IMDS and the ECS
-// task metadata endpoint. Raw sockets rather than Kestrel or HttpListener: port 0 without a
-// race, no ASP.NET Core reference in the test project, and full control over "never answers"
-// (accept the connection, read the request, say nothing).
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+// Stands in for IMDS and the ECS task metadata endpoint on the test project's LocalHttpServer:
+// routes answered as text, 404 elsewhere, or never an answer (accept the connection, read the
+// request, say nothing).
+using CloudWatchApm.Agent.Tests.Aws;
 
 namespace CloudWatchApm.Agent.Tests.AwsResources;
 
@@ -20,21 +16,17 @@ internal sealed record FakeResponse(int Status, string Body)
 
 internal sealed class FakeMetadataServer : IDisposable
 {
-    private readonly TcpListener _listener;
-    private readonly Func<FakeRequest, FakeResponse?> _handler;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<FakeRequest> _requests = new();
-    private readonly ConcurrentBag<TcpClient> _clients = [];
-    private int _connections;
+    private readonly LocalHttpServer _server;
 
     /// <param name="handler">Answers a request; null means never answer.</param>
     internal FakeMetadataServer(Func<FakeRequest, FakeResponse?> handler)
     {
-        _handler = handler;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        BaseAddress = new Uri("http://127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port + "/");
-        _ = AcceptLoopAsync();
+        _server = new LocalHttpServer(request =>
+        {
+            return handler(ToFake(request)) is { } response
+                ? new LocalResponse(response.Status, response.Body, "text/plain")
+                : null;
+        });
     }
 
     /// <summary>A server that accepts connections and never answers.</summary>
@@ -44,98 +36,13 @@ internal sealed class FakeMetadataServer : IDisposable
     internal static FakeMetadataServer WithRoutes(IReadOnlyDictionary<string, string> routes)
         => new(request => routes.TryGetValue(request.Path, out var body) ? FakeResponse.Ok(body) : FakeResponse.NotFound());
 
-    internal Uri BaseAddress { get; }
+    internal Uri BaseAddress => _server.BaseAddress;
 
-    internal int Connections => Volatile.Read(ref _connections);
+    internal int Connections => _server.Connections;
 
-    internal IReadOnlyList<FakeRequest> Requests => [.. _requests];
+    internal IReadOnlyList<FakeRequest> Requests => [.. _server.Requests.Select(ToFake)];
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-        foreach (var client in _clients)
-        {
-            client.Dispose();
-        }
+    public void Dispose() => _server.Dispose();
 
-        _stop.Dispose();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _connections);
-            _clients.Add(client);
-            _ = ServeAsync(client);
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
-    {
-        try
-        {
-            var stream = client.GetStream();
-            using var reader = new StreamReader(stream, Encoding.ASCII, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
-            while (!_stop.IsCancellationRequested)
-            {
-                var requestLine = await reader.ReadLineAsync(_stop.Token);
-                if (string.IsNullOrEmpty(requestLine))
-                {
-                    return;
-                }
-
-                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                string? line;
-                while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync(_stop.Token)))
-                {
-                    var colon = line.IndexOf(':', StringComparison.Ordinal);
-                    if (colon > 0)
-                    {
-                        headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
-                    }
-                }
-
-                // Metadata requests carry no body; skip one if a client sends it anyway.
-                if (headers.TryGetValue("Content-Length", out var length) && int.TryParse(length, out var count) && count > 0)
-                {
-                    var body = new char[count];
-                    await reader.ReadBlockAsync(body, _stop.Token);
-                }
-
-                var parts = requestLine.Split(' ');
-                var request = new FakeRequest(parts[0], parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "/", headers);
-                _requests.Enqueue(request);
-
-                var response = _handler(request);
-                if (response is null)
-                {
-                    // Hold the connection open until the server is disposed.
-                    await Task.Delay(Timeout.Infinite, _stop.Token);
-                    return;
-                }
-
-                var payload = Encoding.UTF8.GetBytes(response.Body);
-                var head = "HTTP/1.1 " + response.Status + " X\r\nContent-Type: text/plain\r\nContent-Length: " + payload.Length + "\r\n\r\n";
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
-                await stream.WriteAsync(payload, _stop.Token);
-                await stream.FlushAsync(_stop.Token);
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or SocketException)
-        {
-            // The client went away or the server stopped.
-        }
-    }
+    private static FakeRequest ToFake(LocalRequest request) => new(request.Method, Uri.UnescapeDataString(request.Target), request.HeaderMap());
 }
