@@ -3,6 +3,7 @@
 // the SDK's own environment detector cannot read OTEL_RESOURCE_ATTRIBUTES a second time
 // with different (non-spec) rules.
 using System.Runtime.InteropServices;
+using CloudWatchApm.Agent.Aws.Resources;
 using CloudWatchApm.Agent.Configuration;
 using CloudWatchApm.Agent.Diagnostics;
 using OpenTelemetry.Resources;
@@ -97,7 +98,9 @@ internal static class ResourceFactory
 
         if (settings.IsResourceDetectorEnabled("CONTAINER"))
         {
-            yield return Guarded("CONTAINER", () => ContainerId.Read() is { } id ? [new("container.id", id)] : []);
+            // The AWS detectors' reader: it knows more runtimes' cgroup and mount layouts (systemd
+            // scopes, Fargate ids, overlay-containers) and uses no regular expressions.
+            yield return Guarded("CONTAINER", () => new ContainerIdReader().Read() is { } id ? [new("container.id", id)] : []);
         }
     }
 
