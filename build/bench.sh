@@ -300,8 +300,9 @@ startup_pair() {
   # One more agent start at debug level: the agent log then says what its start-up is made of.
   rm -rf "$work/startup-logs"
   ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" OTEL_LOG_LEVEL=debug >/dev/null
-  grep -hE "stage '|started in|waited|loading path" "$work"/startup-logs/*.log 2>/dev/null \
-    | sed -E 's/^[^]]*\] *//; s/^ *//' | cut -c1-220 > "$work/startup-$label-stages" || true
+  # The home's path is this machine's: the report says <home>.
+  grep -hE "stage '|started in|waited|loading path|returned to the application" "$work"/startup-logs/*.log 2>/dev/null \
+    | sed -E 's/^[^]]*\] *//; s/^ *//' | sed "s|$home|<home>|g" | cut -c1-220 > "$work/startup-$label-stages" || true
 }
 
 # startup_table LABEL -> sets added, added_mb, added_cpu; writes the rows to $work/startup-LABEL.rows
