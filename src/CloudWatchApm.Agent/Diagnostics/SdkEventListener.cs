@@ -9,12 +9,14 @@ namespace CloudWatchApm.Agent.Diagnostics;
 internal sealed class SdkEventListener : EventListener
 {
     private const string SdkSource = "OpenTelemetry-Sdk";
+    private const string OtlpExporterSource = "OpenTelemetry-Exporter-OpenTelemetryProtocol";
     private const int DroppedItemsEventId = 32; // "'{0}' exporting to '{1}' dropped '{2}' item(s) due to buffer full."
 
     private readonly EventLevel _level;
     private long _written;
     private long _droppedSpans;
     private long _droppedOther;
+    private long _exportProblems;
 
     internal SdkEventListener(bool verbose)
     {
@@ -34,6 +36,9 @@ internal sealed class SdkEventListener : EventListener
     /// <summary>Log records and other items dropped the same way.</summary>
     internal long DroppedOther => Interlocked.Read(ref _droppedOther);
 
+    /// <summary>Warnings and errors the OTLP exporter reported (failed or retried exports).</summary>
+    internal long ExportProblems => Interlocked.Read(ref _exportProblems);
+
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
         // Called from the base constructor before _level is set; the constructor replays.
@@ -50,6 +55,12 @@ internal sealed class SdkEventListener : EventListener
             if (eventData.EventId == DroppedItemsEventId && eventData.EventSource.Name == SdkSource)
             {
                 CountDropped(eventData);
+            }
+            else if (eventData.Level is > 0 and <= EventLevel.Warning && eventData.EventSource.Name == OtlpExporterSource)
+            {
+                // Spans and records in a failed export are lost without a drop count; at least
+                // say how often exporting went wrong (the lines themselves are throttled below).
+                Interlocked.Increment(ref _exportProblems);
             }
 
             // Throttle: a collector that is down for hours must not fill the disk.

@@ -387,15 +387,34 @@ internal sealed class AgentRuntime
             _tracerProvider?.Shutdown(Remaining());
             LoggingHook.Shutdown(Remaining());
             _meterProvider?.Shutdown(Remaining());
-            var dropped = Bootstrap.Listener is { } listener && listener.DroppedSpans + listener.DroppedOther > 0
-                ? $"; dropped because the export queue was full: {listener.DroppedSpans} span(s), {listener.DroppedOther} other item(s)"
-                : string.Empty;
-            AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms" + dropped + (_sigterm is null ? " (no SIGTERM handler)" : string.Empty));
+            AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms" + LossSummary(Bootstrap.Listener) + (_sigterm is null ? " (no SIGTERM handler)" : string.Empty));
         }
         catch (Exception ex)
         {
             AgentLog.Error("shutdown on " + reason + " failed", ex);
         }
+    }
+
+    /// <summary>What the shutdown line adds when telemetry was lost on the way (empty when none was).</summary>
+    internal static string LossSummary(SdkEventListener? listener)
+    {
+        if (listener is null)
+        {
+            return string.Empty;
+        }
+
+        var text = string.Empty;
+        if (listener.DroppedSpans + listener.DroppedOther > 0)
+        {
+            text += $"; dropped because the export queue was full: {listener.DroppedSpans} span(s), {listener.DroppedOther} other item(s)";
+        }
+
+        if (listener.ExportProblems > 0)
+        {
+            text += $"; the OTLP exporter reported {listener.ExportProblems} failed or retried export(s): what they held may be lost (see the WARN/ERROR lines; `cwapm doctor` checks the collector)";
+        }
+
+        return text;
     }
 
     private static T? Guard<T>(string stage, Func<T> action)

@@ -216,6 +216,12 @@ public sealed class ZeroCodeTests
         {
             Assert.Contains("OTEL_EXPORTER_OTLP_ENDPOINT='::not a url::' is not valid", app.AgentLog(), StringComparison.Ordinal);
         }
+        else
+        {
+            // Nothing could be delivered: the shutdown line says so in so many words.
+            var summary = Assert.Single(app.AgentLog().Split('\n'), l => l.Contains("shut down on", StringComparison.Ordinal));
+            Assert.Matches(@"the OTLP exporter reported [1-9]\d* failed or retried export\(s\)", summary);
+        }
     }
 
     [Theory]
