@@ -30,14 +30,30 @@ internal sealed class SdkEventListener : EventListener
     /// <summary>Lines written so far (tests and the shutdown summary read it).</summary>
     internal long Written => Interlocked.Read(ref _written);
 
-    /// <summary>Spans the batch processors dropped because their queue was full (reported at shutdown).</summary>
-    internal long DroppedSpans => Interlocked.Read(ref _droppedSpans);
+    /// <summary>
+    /// What the shutdown line adds when telemetry was lost on the way (empty when none was):
+    /// items the batch processors dropped because their queue was full (the SDK reports those
+    /// at shutdown), and how many warnings and errors the OTLP exporter reported (the items in
+    /// a failed export are lost without a drop count).
+    /// </summary>
+    internal string DescribeLosses()
+    {
+        var spans = Interlocked.Read(ref _droppedSpans);
+        var other = Interlocked.Read(ref _droppedOther);
+        var exports = Interlocked.Read(ref _exportProblems);
+        var text = string.Empty;
+        if (spans + other > 0)
+        {
+            text += $"; dropped because the export queue was full: {spans} span(s), {other} other item(s)";
+        }
 
-    /// <summary>Log records and other items dropped the same way.</summary>
-    internal long DroppedOther => Interlocked.Read(ref _droppedOther);
+        if (exports > 0)
+        {
+            text += $"; the OTLP exporter reported {exports} failed or retried export(s): what they held may be lost (see the WARN/ERROR lines; `cwapm doctor` checks the collector)";
+        }
 
-    /// <summary>Warnings and errors the OTLP exporter reported (failed or retried exports).</summary>
-    internal long ExportProblems => Interlocked.Read(ref _exportProblems);
+        return text;
+    }
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {

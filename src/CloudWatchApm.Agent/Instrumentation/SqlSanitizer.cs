@@ -14,7 +14,7 @@ internal static class SqlSanitizer
     /// <summary>Longest statement kept; longer ones are cut (after sanitising) and marked.</summary>
     internal const int MaxLength = 4096;
 
-    /// <summary>How many literal-free statements are remembered (see the comment below).</summary>
+    /// <summary>How many literal-free statements are remembered (see <see cref="Sanitize"/>).</summary>
     internal const int CacheCapacity = 1024;
 
     // Statements without literals or comments are the parameterised ones an application runs
@@ -49,7 +49,7 @@ internal static class SqlSanitizer
         var sb = _builder ?? new StringBuilder(256);
         _builder = null;
         sb.Clear();
-        var result = Sanitize(sql, sb, out var varying);
+        var result = SanitizeInto(sb, sql, out var varying);
         if (!varying && sql.Length <= MaxLength && Known.Count < CacheCapacity)
         {
             Known.TryAdd(sql, result);
@@ -63,7 +63,7 @@ internal static class SqlSanitizer
         return result;
     }
 
-    private static string Sanitize(string sql, StringBuilder sb, out bool varying)
+    private static string SanitizeInto(StringBuilder sb, string sql, out bool varying)
     {
         varying = false;
         var i = 0;

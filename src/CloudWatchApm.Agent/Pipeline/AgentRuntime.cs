@@ -154,7 +154,6 @@ internal sealed class AgentRuntime
     private void BuildProviders(IEnvironment environment, Action<AgentRuntime> onReady)
     {
         var s = _settings;
-        var metrics = s.MetricsEnabled && !IsOnlyNone(s.MetricsExporters);
         try
         {
             Bootstrap.StartListener();
@@ -183,7 +182,7 @@ internal sealed class AgentRuntime
             // the app starts serving misses the increments of UpDownCounters such as
             // http.server.active_requests and kestrel.active_connections, which would then drift
             // below zero for the life of the process.
-            if (metrics)
+            if (s.MetricsEnabled && !IsOnlyNone(s.MetricsExporters))
             {
                 _meterProvider = Guard("metrics", BuildMetrics);
             }
@@ -387,34 +386,12 @@ internal sealed class AgentRuntime
             _tracerProvider?.Shutdown(Remaining());
             LoggingHook.Shutdown(Remaining());
             _meterProvider?.Shutdown(Remaining());
-            AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms" + LossSummary(Bootstrap.Listener) + (_sigterm is null ? " (no SIGTERM handler)" : string.Empty));
+            AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms" + (Bootstrap.Listener?.DescribeLosses() ?? string.Empty) + (_sigterm is null ? " (no SIGTERM handler)" : string.Empty));
         }
         catch (Exception ex)
         {
             AgentLog.Error("shutdown on " + reason + " failed", ex);
         }
-    }
-
-    /// <summary>What the shutdown line adds when telemetry was lost on the way (empty when none was).</summary>
-    internal static string LossSummary(SdkEventListener? listener)
-    {
-        if (listener is null)
-        {
-            return string.Empty;
-        }
-
-        var text = string.Empty;
-        if (listener.DroppedSpans + listener.DroppedOther > 0)
-        {
-            text += $"; dropped because the export queue was full: {listener.DroppedSpans} span(s), {listener.DroppedOther} other item(s)";
-        }
-
-        if (listener.ExportProblems > 0)
-        {
-            text += $"; the OTLP exporter reported {listener.ExportProblems} failed or retried export(s): what they held may be lost (see the WARN/ERROR lines; `cwapm doctor` checks the collector)";
-        }
-
-        return text;
     }
 
     private static T? Guard<T>(string stage, Func<T> action)

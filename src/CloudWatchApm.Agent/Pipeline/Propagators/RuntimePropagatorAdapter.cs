@@ -98,9 +98,9 @@ internal sealed class RuntimePropagatorAdapter : DistributedContextPropagator
             _others.Inject(new PropagationContext(activity.Context, default), new InjectCarrier(carrier, setter), InjectSetter);
         }
 
-        if (_baggage is not null && Baggage.Current.Count > 0)
+        if (_baggage is not null && Baggage.Current is { Count: > 0 } baggage)
         {
-            _baggage.Inject(new PropagationContext(default, Baggage.Current), new InjectCarrier(carrier, setter), InjectSetter);
+            _baggage.Inject(new PropagationContext(default, baggage), new InjectCarrier(carrier, setter), InjectSetter);
         }
     }
 
