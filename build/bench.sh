@@ -362,7 +362,8 @@ performance); added resident memory <= 15 MB.
 
 What the agent's start-up is made of (one more start of each app with \`OTEL_LOG_LEVEL=debug\`;
 the agent log's own stage timings; building the providers runs in the background while the
-host builds, and "waited" is what the host then still waited for them):
+app starts, and a "waited" line, when there is one, is what the first request then still
+waited for them):
 
 \`\`\`
 hello world:

@@ -55,9 +55,9 @@ internal sealed class AgentRuntime
     /// Starts the agent. What must exist before the app's Main (propagators, the hosting hooks,
     /// exit handlers) is done here; building the providers (most of the agent's start-up cost:
     /// loading and preparing the SDK and exporters) runs on a background thread for ASP.NET Core
-    /// apps, in parallel with the app's own start-up, and the host waits for it just before it
-    /// starts serving (see StartupGate). Other apps build synchronously, since their first
-    /// work (an HttpClient call in Main) may start at once.
+    /// apps, in parallel with the app's own start-up; a request that arrives before it is done
+    /// waits for it (see StartupGate). Other apps build synchronously, since their first work
+    /// (an HttpClient call in Main) may start at once.
     /// </summary>
     internal static AgentRuntime Start(AgentSettings settings, AgentContext context, IEnvironment environment, bool background, Action<AgentRuntime> onReady)
     {
@@ -178,10 +178,9 @@ internal sealed class AgentRuntime
                 _enabled.Add("traces=off");
             }
 
-            // Metrics are part of what the host waits for: a MeterListener that subscribes after
-            // the app starts serving misses the increments of UpDownCounters such as
-            // http.server.active_requests and kestrel.active_connections, which would then drift
-            // below zero for the life of the process.
+            // A request that arrives before this is done is traced once it is; ASP.NET Core and
+            // Kestrel decide per request and per connection, when they begin, whether to record
+            // metrics, so such a request is simply not measured and no up-down counter drifts.
             if (s.MetricsEnabled && !IsOnlyNone(s.MetricsExporters))
             {
                 _meterProvider = Guard("metrics", BuildMetrics);

@@ -1,16 +1,27 @@
 // Watches hosts being built. It notes that the app is hosted (the host then handles SIGTERM),
-// and, when the providers are built in the background, makes the first requests traced:
-// a host announces "HostBuilt" on the Microsoft.Extensions.Hosting DiagnosticListener after
-// its services exist and before it starts listening, so that is where the app waits for the
-// agent (bounded), by then usually already done in parallel with the app's own start-up.
+// and, when the providers are built in the background, makes the first requests traced
+// without holding the app's start-up:
+// - a web host starts listening at once; the first request that arrives before the providers
+//   exist waits for them (bounded) where ASP.NET Core asks its "Microsoft.AspNetCore"
+//   DiagnosticListener whether to create the request's activity, which it does before it looks
+//   for ActivitySource listeners, so the span is then created and sampled by the agent's
+//   provider. Usually the providers are ready long before a client connects, and nobody waits.
+// - any other host (a worker whose background services may call out at once) waits when it
+//   announces "HostBuilt", after its services exist and before it starts them.
 using System.Diagnostics;
 using CloudWatchApm.Agent.Diagnostics;
+using Microsoft.Extensions.Hosting;
 
 namespace CloudWatchApm.Agent.Pipeline;
 
 internal static class StartupGate
 {
     internal const int MaxWaitMilliseconds = 3000;
+
+    /// <summary>The activity ASP.NET Core creates for each request, asked about on its DiagnosticListener first.</summary>
+    internal const string RequestActivityName = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
+
+    private const string WebListenerName = "Microsoft.AspNetCore";
 
     private static volatile bool _hostSeen;
 
@@ -19,17 +30,98 @@ internal static class StartupGate
 
     internal static bool Install(AgentRuntime runtime)
     {
-        DiagnosticListener.AllListeners.Subscribe(new ListenerObserver(runtime));
+        var gate = new Gate(runtime);
+        DiagnosticListener.AllListeners.Subscribe(new ListenerObserver(gate));
         return true;
     }
 
-    private sealed class ListenerObserver(AgentRuntime runtime) : IObserver<DiagnosticListener>
+    /// <summary>
+    /// Holds a thread until the providers are built, at most <see cref="MaxWaitMilliseconds"/>
+    /// in all: once a wait has given up (the providers are stuck), nobody waits again.
+    /// </summary>
+    internal sealed class Gate(AgentRuntime runtime)
+    {
+        private volatile bool _gaveUp;
+        private int _reported;
+
+        internal bool IsOpen => _gaveUp || runtime.Ready.IsCompleted;
+
+        internal Task Ready => runtime.Ready;
+
+        internal void Wait(string who)
+        {
+            if (IsOpen)
+            {
+                return;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            var ready = runtime.WaitUntilReady(MaxWaitMilliseconds);
+            _gaveUp |= !ready;
+            if (Interlocked.Exchange(ref _reported, 1) == 0 || !ready)
+            {
+                AgentLog.Debug($"{who} waited {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms for the agent's providers" + (ready ? string.Empty : " (gave up; the first requests may not be traced)"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Subscribed to a web host's "Microsoft.AspNetCore" listener while the providers are being
+    /// built; never enables an event itself, and unsubscribes once the providers are ready.
+    /// </summary>
+    internal sealed class RequestGate : IObserver<KeyValuePair<string, object?>>
+    {
+        private readonly Gate _gate;
+        private readonly IDisposable _subscription;
+
+        internal RequestGate(DiagnosticListener listener, Gate gate)
+        {
+            _gate = gate;
+            _subscription = listener.Subscribe(this, IsEnabled);
+            gate.Ready.ContinueWith(static (_, state) => ((RequestGate)state!)._subscription.Dispose(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        public void OnNext(KeyValuePair<string, object?> value)
+        {
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void OnCompleted()
+        {
+        }
+
+        private bool IsEnabled(string name, object? request, object? unused)
+        {
+            if (request is not null && string.Equals(name, RequestActivityName, StringComparison.Ordinal))
+            {
+                _gate.Wait("the first request");
+            }
+
+            return false;
+        }
+    }
+
+    private sealed class ListenerObserver(Gate gate) : IObserver<DiagnosticListener>
     {
         public void OnNext(DiagnosticListener value)
         {
-            if (value.Name == "Microsoft.Extensions.Hosting")
+            try
             {
-                value.Subscribe(new HostingObserver(runtime));
+                if (value.Name == "Microsoft.Extensions.Hosting")
+                {
+                    value.Subscribe(new HostingObserver(gate));
+                }
+                else if (value.Name == WebListenerName && !gate.IsOpen)
+                {
+                    _ = new RequestGate(value, gate);
+                }
+            }
+            catch (Exception ex)
+            {
+                AgentLog.Error("could not watch the application's host", ex);
             }
         }
 
@@ -42,7 +134,7 @@ internal static class StartupGate
         }
     }
 
-    private sealed class HostingObserver(AgentRuntime runtime) : IObserver<KeyValuePair<string, object?>>
+    private sealed class HostingObserver(Gate gate) : IObserver<KeyValuePair<string, object?>>
     {
         public void OnNext(KeyValuePair<string, object?> value)
         {
@@ -52,14 +144,12 @@ internal static class StartupGate
             }
 
             _hostSeen = true;
-            if (runtime.Ready.IsCompleted)
+            if (gate.IsOpen || IsWebHost(value.Value))
             {
                 return;
             }
 
-            var sw = Stopwatch.StartNew();
-            var ready = runtime.WaitUntilReady(MaxWaitMilliseconds);
-            AgentLog.Debug($"host built; waited {sw.Elapsed.TotalMilliseconds:F0} ms for the agent's providers" + (ready ? string.Empty : " (gave up; the first requests may not be traced)"));
+            gate.Wait("the host");
         }
 
         public void OnError(Exception error)
@@ -68,6 +158,23 @@ internal static class StartupGate
 
         public void OnCompleted()
         {
+        }
+
+        /// <summary>
+        /// True for a web host. Resolving its listener creates it (as starting the host would a
+        /// moment later), and creating it puts the request gate on it.
+        /// </summary>
+        private static bool IsWebHost(object? payload)
+        {
+            try
+            {
+                return payload is IHost host && host.Services.GetService(typeof(DiagnosticListener)) is DiagnosticListener { Name: WebListenerName };
+            }
+            catch (Exception ex)
+            {
+                AgentLog.Debug("could not tell whether the host serves requests: " + ex.Message);
+                return false;
+            }
         }
     }
 }

@@ -36,6 +36,67 @@ public sealed class ZeroCodeTests
     }
 
     [Fact]
+    public async Task WebApp_FirstRequestBeforeProvidersAreBuilt_WaitsForThemAndIsTraced()
+    {
+        // An ECS metadata endpoint that accepts and never answers holds the agent's background
+        // start in resource detection (its 1 s timeout), while the app, which exports no logs
+        // (logs wait for the resource), is already listening.
+        using var metadata = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        metadata.Start();
+        var held = new List<System.Net.Sockets.Socket>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                held.Add(await metadata.AcceptSocketAsync(stop.Token));
+            }
+        });
+
+        await using var collector = await MockCollector.StartAsync();
+        var env = Env(collector, "early");
+        env["ECS_CONTAINER_METADATA_URI_V4"] = "http://127.0.0.1:" + ((System.Net.IPEndPoint)metadata.LocalEndpoint).Port + "/v4/early";
+        env["OTEL_LOGS_EXPORTER"] = "none";
+        await using var app = AppProcess.StartApp(TestPaths.App("WebApp", "net10.0"), "WebApp", env);
+
+        // The first request that gets an answer is the first the app served: refused
+        // connections never reach it.
+        var answered = 0;
+        using (var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            var deadline = DateTime.UtcNow + Ready;
+            while (answered == 0 && DateTime.UtcNow < deadline && !app.HasExited)
+            {
+                try
+                {
+                    using var response = await client.GetAsync(new Uri(app.BaseAddress, "/health"));
+                    Assert.True(response.IsSuccessStatusCode, "first /health answered " + (int)response.StatusCode);
+                    answered++;
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(20);
+                }
+            }
+        }
+
+        Assert.Equal(1, answered);
+        var first = await collector.WaitForSpanAsync(s => s.Name == "GET /health", Traces.Wait);
+        Assert.Equal(OtlpSpanKind.Server, first.Kind);
+        Assert.Equal("/health", first.Attributes["http.route"]);
+        Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)), "the app did not stop on SIGTERM");
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accepting);
+        held.ForEach(s => s.Dispose());
+
+        Assert.Single(collector.Spans, s => s.Name == "GET /health");
+        var log = app.AgentLog();
+        Assert.Matches(@"the first request waited \d+ ms for the agent's providers", log);
+        Assert.DoesNotContain("the host waited", log, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, app.StandardError.Trim());
+    }
+
+    [Fact]
     public async Task SelfContainedNet8App_UnderAgent_RunsUntouchedAndSaysWhyInOneLine()
     {
         await using var collector = await MockCollector.StartAsync();
