@@ -30,23 +30,23 @@ internal static class StartupGate
 
     internal static bool Install(AgentRuntime runtime)
     {
-        var gate = new Gate(runtime);
+        var gate = new Gate(runtime.Ready, MaxWaitMilliseconds);
         DiagnosticListener.AllListeners.Subscribe(new ListenerObserver(gate));
         return true;
     }
 
     /// <summary>
-    /// Holds a thread until the providers are built, at most <see cref="MaxWaitMilliseconds"/>
-    /// in all: once a wait has given up (the providers are stuck), nobody waits again.
+    /// Holds a thread until the providers are built, at most the given time: once a wait has
+    /// given up (the providers are stuck), nobody waits again.
     /// </summary>
-    internal sealed class Gate(AgentRuntime runtime)
+    internal sealed class Gate(Task ready, int maxWaitMilliseconds)
     {
         private volatile bool _gaveUp;
         private int _reported;
 
-        internal bool IsOpen => _gaveUp || runtime.Ready.IsCompleted;
+        internal bool IsOpen => _gaveUp || ready.IsCompleted;
 
-        internal Task Ready => runtime.Ready;
+        internal Task Ready => ready;
 
         internal void Wait(string who)
         {
@@ -56,11 +56,20 @@ internal static class StartupGate
             }
 
             var started = Stopwatch.GetTimestamp();
-            var ready = runtime.WaitUntilReady(MaxWaitMilliseconds);
-            _gaveUp |= !ready;
-            if (Interlocked.Exchange(ref _reported, 1) == 0 || !ready)
+            bool done;
+            try
             {
-                AgentLog.Debug($"{who} waited {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms for the agent's providers" + (ready ? string.Empty : " (gave up; the first requests may not be traced)"));
+                done = ready.Wait(maxWaitMilliseconds);
+            }
+            catch (AggregateException)
+            {
+                done = true;
+            }
+
+            _gaveUp |= !done;
+            if (Interlocked.Exchange(ref _reported, 1) == 0 || !done)
+            {
+                AgentLog.Debug($"{who} waited {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms for the agent's providers" + (done ? string.Empty : " (gave up; the first requests may not be traced)"));
             }
         }
     }
