@@ -38,45 +38,50 @@ public sealed class ZeroCodeTests
     [Fact]
     public async Task WebApp_FirstRequestBeforeProvidersAreBuilt_WaitsForThemAndIsTraced()
     {
+        // The scenario needs the first request to arrive while the providers are still being
+        // built (about 1 s after start). A cold machine can start the app later than that; the
+        // request is then traced without waiting and the scenario proves nothing about the
+        // gate, so it runs again, at most three times in all.
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            if (await FirstRequestIsTracedAsync("early-" + attempt))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("in three starts the first request never arrived before the agent's providers were built");
+    }
+
+    /// <summary>Starts the web app with its providers held ~1 s; true when the first request had to wait.</summary>
+    private static async Task<bool> FirstRequestIsTracedAsync(string service)
+    {
         // An ECS metadata endpoint that accepts and never answers holds the agent's background
         // start in resource detection (its 1 s timeout), while the app, which exports no logs
         // (logs wait for the resource), is already listening.
-        using var metadata = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        metadata.Start();
-        var held = new List<System.Net.Sockets.Socket>();
-        using var stop = new CancellationTokenSource();
-        var accepting = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                held.Add(await metadata.AcceptSocketAsync(stop.Token));
-            }
-        });
-
+        await using var metadata = new SilentEndpoint();
         await using var collector = await MockCollector.StartAsync();
-        var env = Env(collector, "early");
-        env["ECS_CONTAINER_METADATA_URI_V4"] = "http://127.0.0.1:" + ((System.Net.IPEndPoint)metadata.LocalEndpoint).Port + "/v4/early";
+        var env = Env(collector, service);
+        env["ECS_CONTAINER_METADATA_URI_V4"] = metadata.Url + "/v4/early";
         env["OTEL_LOGS_EXPORTER"] = "none";
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await using var app = AppProcess.StartApp(TestPaths.App("WebApp", "net10.0"), "WebApp", env);
 
         // The first request that gets an answer is the first the app served: refused
         // connections never reach it.
         var answered = 0;
-        using (var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        var deadline = DateTime.UtcNow + Ready;
+        while (answered == 0 && DateTime.UtcNow < deadline && !app.HasExited)
         {
-            var deadline = DateTime.UtcNow + Ready;
-            while (answered == 0 && DateTime.UtcNow < deadline && !app.HasExited)
+            try
             {
-                try
-                {
-                    using var response = await client.GetAsync(new Uri(app.BaseAddress, "/health"));
-                    Assert.True(response.IsSuccessStatusCode, "first /health answered " + (int)response.StatusCode);
-                    answered++;
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(20);
-                }
+                using var response = await client.GetAsync(new Uri(app.BaseAddress, "/health"));
+                Assert.True(response.IsSuccessStatusCode, "first /health answered " + (int)response.StatusCode);
+                answered++;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(20);
             }
         }
 
@@ -85,15 +90,12 @@ public sealed class ZeroCodeTests
         Assert.Equal(OtlpSpanKind.Server, first.Kind);
         Assert.Equal("/health", first.Attributes["http.route"]);
         Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)), "the app did not stop on SIGTERM");
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accepting);
-        held.ForEach(s => s.Dispose());
 
         Assert.Single(collector.Spans, s => s.Name == "GET /health");
+        Assert.True(app.StandardError.Trim().Length == 0, "stderr: " + app.StandardError);
         var log = app.AgentLog();
-        Assert.Matches(@"the first request waited \d+ ms for the agent's providers", log);
         Assert.DoesNotContain("the host waited", log, StringComparison.Ordinal);
-        Assert.Equal(string.Empty, app.StandardError.Trim());
+        return System.Text.RegularExpressions.Regex.IsMatch(log, @"the first request waited \d+ ms for the agent's providers");
     }
 
     [Fact]
@@ -140,22 +142,12 @@ public sealed class ZeroCodeTests
     {
         // A collector that accepts connections and never answers: the first batch hangs in
         // export and the small queue behind it overflows.
-        using var blackHole = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        blackHole.Start();
-        var held = new List<System.Net.Sockets.Socket>();
-        using var stop = new CancellationTokenSource();
-        var accepting = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                held.Add(await blackHole.AcceptSocketAsync(stop.Token));
-            }
-        });
+        await using var blackHole = new SilentEndpoint();
 
         var env = new Dictionary<string, string?>
         {
             ["OTEL_SERVICE_NAME"] = "drops",
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:" + ((System.Net.IPEndPoint)blackHole.LocalEndpoint).Port,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = blackHole.Url,
             ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "1000",
             ["OTEL_BSP_MAX_QUEUE_SIZE"] = "20",
             ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "10",
@@ -166,9 +158,6 @@ public sealed class ZeroCodeTests
         await using var app = AppProcess.StartApp(TestPaths.App("ConsoleApp", "net10.0"), "ConsoleApp", env);
         Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app did not exit");
         Assert.Equal(0, app.ExitCode);
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accepting);
-        held.ForEach(s => s.Dispose());
 
         var log = app.AgentLog();
         Assert.Contains("span(s) were dropped because the export queue was full", log, StringComparison.Ordinal);
