@@ -765,11 +765,13 @@ if wants outage; then
   start_receiver outage2 "$out_port" "$out_control"
   after=$(run_load "$outage_after")
   t3=$(date +%s)
-  rss_before=$(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b { print $2 }' "$results/outage-rss.tsv" | sort -n | tail -n1)
-  rss_during=$(awk -v a="$t1" -v b="$t2" '$1 >= a && $1 <= b { print $2 }' "$results/outage-rss.tsv" | sort -n | tail -n1)
-  rss_after=$(awk -v a="$t2" -v b="$t3" '$1 >= a && $1 <= b { print $2 }' "$results/outage-rss.tsv" | sort -n | tail -n1)
-  ctl_before=$(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b { print $3 }' "$results/outage-rss.tsv" | sort -n | tail -n1)
-  ctl_during=$(awk -v a="$t1" -v b="$t2" '$1 >= a && $1 <= b { print $3 }' "$results/outage-rss.tsv" | sort -n | tail -n1)
+  # peak_kb FROM TO COLUMN -> the highest RSS sample between two times (column 2: the outage app, 3: the control)
+  peak_kb() { awk -v a="$1" -v b="$2" -v c="$3" '$1 >= a && $1 <= b { print $c }' "$results/outage-rss.tsv" | sort -n | tail -n1; }
+  rss_before=$(peak_kb "$t0" "$t1" 2)
+  rss_during=$(peak_kb "$t1" "$t2" 2)
+  rss_after=$(peak_kb "$t2" "$t3" 2)
+  ctl_before=$(peak_kb "$t0" "$t1" 3)
+  ctl_during=$(peak_kb "$t1" "$t2" 3)
   stop "$ctl_pid"
   stop "$ctl_receiver_pid"
   stop "$out_pid"

@@ -90,7 +90,7 @@ internal static class Bootstrap
     private static void Start(AgentSettings settings, AgentContext context, Stopwatch sw, double hookMilliseconds)
     {
         // ASP.NET Core apps take a few hundred milliseconds before they can serve: build the
-        // providers in parallel with that (the host waits for them before it serves).
+        // providers in parallel with that (a request that comes earlier waits for them).
         var background = !settings.FailFast && context.AppHas("Microsoft.AspNetCore.Hosting");
         AgentRuntime.Start(settings, context, ProcessEnvironment.Instance, background, runtime => AgentLog.Info(
             $"cwapm agent {AgentContext.AgentVersion} started in {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F0} ms" + (background ? " (providers built in the background)" : string.Empty) + "; " +
