@@ -268,12 +268,8 @@ internal sealed class AgentRuntime
             });
         var ids = InstrumentationRegistry.AddMetrics(builder, s, _context);
 
-        if (s.HistogramAggregation == "base2_exponential_bucket_histogram")
-        {
-            builder.AddView(instrument => instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal)
-                ? new Base2ExponentialBucketHistogramConfiguration()
-                : null);
-        }
+        var exponential = s.HistogramAggregation == "base2_exponential_bucket_histogram";
+        builder.AddView(instrument => MetricStreams.Configure(instrument, exponential));
 
         foreach (var exporter in s.MetricsExporters)
         {

@@ -151,6 +151,45 @@ public sealed class ExporterConfigurationTests
     }
 
     [Fact]
+    public async Task DefaultMetrics_RequestDurationKeepsItsAdvisedBuckets_RuntimeProcessAndKestrelArrive()
+    {
+        await using var collector = await MockCollector.StartAsync();
+        await using var app = await ConfigApps.StartWebAppAsync(ConfigApps.Env(collector, "default-metrics"));
+
+        await app.GetAsync("/users/6");
+        string[] names = ["http.server.request.duration", "dotnet.assembly.count", "process.cpu.time", "kestrel.active_connections"];
+        var metrics = await collector.WaitForMetricsAsync(m => names.All(n => m.Any(x => x.Name == n)), ConfigApps.Wait);
+        Assert.True(await app.StopAsync(ConfigApps.Stop));
+
+        // ASP.NET Core advises 14 bucket boundaries, 5 ms to 10 s; the agent's view must keep them.
+        var duration = metrics.First(m => m.Name == "http.server.request.duration");
+        Assert.Equal(OtlpMetricType.Histogram, duration.Type);
+        var point = Assert.Single(duration.Points, p => Equals(p.Attributes.GetValueOrDefault("http.route"), "/users/{id}"));
+        Assert.Equal(14, point.ExplicitBounds.Count);
+        Assert.Equal(0.005, point.ExplicitBounds[0]);
+        Assert.Equal("System.Runtime", metrics.First(m => m.Name == "dotnet.assembly.count").ScopeName);
+        Assert.DoesNotContain("[WARN]", app.AgentLog(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExponentialHistogramAggregation_RequestDurationArrivesAsAnExponentialHistogram()
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var env = ConfigApps.Env(collector, "exponential");
+        env["OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"] = "base2_exponential_bucket_histogram";
+        await using var app = await ConfigApps.StartWebAppAsync(env);
+
+        await app.GetAsync("/users/7");
+        var duration = await collector.WaitForMetricAsync(m => m.Name == "http.server.request.duration" && m.Points.Any(p => p.Count > 0), ConfigApps.Wait);
+        var connection = await collector.WaitForMetricAsync(m => m.Name == "kestrel.active_connections", ConfigApps.Wait);
+        Assert.True(await app.StopAsync(ConfigApps.Stop));
+
+        Assert.Equal(OtlpMetricType.ExponentialHistogram, duration.Type);
+        Assert.Equal(OtlpMetricType.Sum, connection.Type);
+        Assert.DoesNotContain("[WARN]", app.AgentLog(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SdkDisabled_ExportsNothingLoadsNoSdkAndSaysSo()
     {
         await using var collector = await MockCollector.StartAsync();
