@@ -168,6 +168,7 @@ now_ms() { date +%s%3N; }
 median() { grep -E '^-?[0-9]' | sort -g | awk '{a[NR]=$1} END { if (NR == 0) print "NA"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) }'; }
 spread() { grep -E '^-?[0-9]' | sort -g | awk 'NR==1{min=$1} {max=$1} END {print min "-" max}'; }
 fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { if (v == "NA" || v == "") print "n/a"; else printf "%.*f", d, v }'; }
+mb1() { awk -v b="$1" 'BEGIN { if (b == "") print "n/a"; else printf "%.1f", b / 1048576 }'; }   # bytes -> MB, one decimal
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b == 0) print "NA"; else printf "%.3f", a/b }'; }
 
 # ---------------------------------------------------------------- build what is measured
@@ -284,18 +285,21 @@ ttfr() {
   echo "$t $rss $cpu"
 }
 
-# startup_pair LABEL DLL PATH -> alternating runs into $work/startup-LABEL-{none,agent}
+# startup_pair LABEL DLL PATH [HANDWIRED_DLL] -> alternating runs into
+# $work/startup-LABEL-{none,agent} (and -handwired: the same app with the SDK wired in its code)
 startup_pair() {
-  local label=$1 dll=$2 path=$3 port i
+  local label=$1 dll=$2 path=$3 hand=${4:-} port i
   free_port port
   note "warm-up ($label)"
   ttfr "$dll" "http://127.0.0.1:$port$path" none "$port" >/dev/null
   ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" >/dev/null
-  : > "$work/startup-$label-none"; : > "$work/startup-$label-agent"
+  [ -z "$hand" ] || ttfr "$hand" "http://127.0.0.1:$port$path" none "$port" >/dev/null
+  : > "$work/startup-$label-none"; : > "$work/startup-$label-agent"; rm -f "$work/startup-$label-handwired"
   for i in $(seq 1 "$runs"); do
     ttfr "$dll" "http://127.0.0.1:$port$path" none "$port" >> "$work/startup-$label-none"
     ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" >> "$work/startup-$label-agent"
-    note "run $i: none $(tail -n1 "$work/startup-$label-none" | cut -d' ' -f1) ms, agent $(tail -n1 "$work/startup-$label-agent" | cut -d' ' -f1) ms"
+    [ -z "$hand" ] || ttfr "$hand" "http://127.0.0.1:$port$path" none "$port" >> "$work/startup-$label-handwired"
+    note "run $i: none $(tail -n1 "$work/startup-$label-none" | cut -d' ' -f1) ms, agent $(tail -n1 "$work/startup-$label-agent" | cut -d' ' -f1) ms$([ -z "$hand" ] || echo ", hand-wired $(tail -n1 "$work/startup-$label-handwired" | cut -d' ' -f1) ms")"
   done
   # One more agent start at debug level: the agent log then says what its start-up is made of.
   rm -rf "$work/startup-logs"
@@ -326,6 +330,15 @@ startup_table() {
 | agent (traces, metrics, logs on; OTLP to an absent collector) | $a_med ms | $a_spr ms | $a_cpu ms | $((a_rss / 1024)) MB |
 | **added by the agent** | **$added ms** (x$r) | | **$added_cpu ms** (x$r_cpu) | **$added_mb MB** |
 MD
+  local h="$work/startup-$label-handwired" h_med h_spr h_rss h_cpu
+  [ -s "$h" ] || return 0
+  h_med=$(cut -d' ' -f1 "$h" | median); h_spr=$(cut -d' ' -f1 "$h" | spread)
+  h_rss=$(cut -d' ' -f2 "$h" | median); h_cpu=$(cut -d' ' -f3 "$h" | median)
+  cat >> "$work/startup-$label.rows" <<MD
+| SDK wired by hand in the app (BenchAppHandWired, no agent; same exporters) | $h_med ms | $h_spr ms | $h_cpu ms | $((h_rss / 1024)) MB |
+| **added by wiring the SDK by hand** | **$(awk -v a="$h_med" -v n="$n_med" 'BEGIN {print a-n}') ms** | | **$(awk -v a="$h_cpu" -v n="$n_cpu" 'BEGIN {print a-n}') ms** | **$(awk -v a="$h_rss" -v n="$n_rss" 'BEGIN {printf "%.1f", (a-n)/1024}') MB** |
+MD
+  hand_vs_agent=$(awk -v a="$a_med" -v h="$h_med" 'BEGIN {print a-h}')
 }
 
 if wants startup; then
@@ -335,7 +348,8 @@ if wants startup; then
   hello_rows=$(cat "$work/startup-hello.rows")
   hello_added=$added; hello_added_mb=$added_mb; hello_added_cpu=$added_cpu
   say "start-up: realistic app (tests/apps/BenchApp, GET /orders/1), $runs runs each, alternating"
-  startup_pair real "$bench/BenchApp/BenchApp.dll" /orders/1
+  startup_pair real "$bench/BenchApp/BenchApp.dll" /orders/1 "$bench/BenchAppHandWired/BenchAppHandWired.dll"
+  hand_vs_agent=""
   startup_table real
   real_rows=$(cat "$work/startup-real.rows")
   real_added=$added; real_added_mb=$added_mb
@@ -356,6 +370,10 @@ $hello_rows
 ### Realistic app (tests/apps/BenchApp, GET /orders/1: routing, a PostgreSQL query, an HttpClient call)
 
 $real_rows
+
+The hand-wired row is the same app with the OpenTelemetry SDK set up in its own code the usual
+way (providers built on the main thread while the host is built); the agent's first response
+came $( [ -n "$hand_vs_agent" ] && awk -v d="$hand_vs_agent" 'BEGIN { if (d <= 0) printf "%d ms earlier than", -d; else printf "%d ms later than", d }' || echo "n/a against" ) that (medians).
 
 Targets: added time to first response <= 40 ms (issue: zero-code agent), <= 20 ms (issue:
 performance); added resident memory <= 15 MB.
@@ -551,12 +569,14 @@ if wants steady; then
 
   # What each variant's receiver got: spans per request says whether export and sampling worked.
   say "steady state: flushing (stopping the apps) and counting what the receivers got"
-  declare -A spans_got rss_end anon_end file_end heap_end
+  declare -A spans_got rss_end anon_end file_end heap_end committed_end live_end
   for v in $variants; do
     rss_end[$v]=$(status_kb "${app_pid[$v]}" VmRSS)
     anon_end[$v]=$(status_kb "${app_pid[$v]}" RssAnon)
     file_end[$v]=$(status_kb "${app_pid[$v]}" RssFile)
-    heap_end[$v]=$(kv "$(curl -fs "http://127.0.0.1:${app_port[$v]}/bench/stats")" heap)
+    # RSS first: the full collection the second call asks for changes it.
+    end_stats=$(curl -fs "http://127.0.0.1:${app_port[$v]}/bench/stats?collect=true")
+    heap_end[$v]=$(kv "$end_stats" heap); committed_end[$v]=$(kv "$end_stats" committed); live_end[$v]=$(kv "$end_stats" live)
   done
   for v in $variants; do stop "${app_pid[$v]}"; done
   for v in $variants; do
@@ -582,7 +602,7 @@ if wants steady; then
     spr="-"
     [ "$v" = none ] || spr=$(awk -v s="${spans_got[$v]}" -v n="${total_requests[$v]}" 'BEGIN { if (n > 0) printf "%.2f", s / n; else print "n/a" }')
     rows+="| $(describe_variant "$v") | $(fmt "$rps") | $(fmt "$rr" 3) | $(fmt "$cpu" 3) | $(fmt "$cr" 3) | $(fmt "$alloc") | $(fmt "$p50" 2) | $(fmt "$p99" 2) | $((${rss_end[$v]} / 1024)) MB | $spr | $((errs + ferrs)) |"$'\n'
-    memrows+="| $(describe_variant "$v") | $((${rss_end[$v]} / 1024)) MB | $((${anon_end[$v]} / 1024)) MB | $((${file_end[$v]} / 1024)) MB | $((${heap_end[$v]:-0} / 1048576)) MB |"$'\n'
+    memrows+="| $(describe_variant "$v") | $((${rss_end[$v]} / 1024)) MB | $((${anon_end[$v]} / 1024)) MB | $((${file_end[$v]} / 1024)) MB | $((${heap_end[$v]:-0} / 1048576)) MB | $((${committed_end[$v]:-0} / 1048576)) MB | $(mb1 "${live_end[$v]:-}") MB |"$'\n'
     echo "${v}_rps=$rps ${v}_rps_ratio=$rr ${v}_cpu=$cpu ${v}_cpu_ratio=$cr ${v}_alloc=$alloc ${v}_p50=$p50 ${v}_p99=$p99 ${v}_rss_kb=${rss_end[$v]}" >> "$results/steady.env"
   done
   agent_vs_hand_rps=$(ratio_of agent handwired 3)
@@ -614,10 +634,12 @@ divided by the requests it served (the app was stopped, so flushed, first): 3 is
 $rows
 Memory at the end (after every round; RSS split into anonymous memory, which holds the GC heap
 and JIT-compiled code, and file-backed pages, which hold the mapped assemblies including the
-agent's ReadyToRun code; GC heap = GC.GetTotalMemory without a collection):
+agent's ReadyToRun code; GC heap = GC.GetTotalMemory without a collection; GC committed = what
+the GC holds from the OS, which it sizes from the machine's cache and the allocation rate; live
+heap = GC.GetTotalMemory after a full blocking collection, taken last):
 
-| variant | RSS | anonymous | file-backed | GC heap |
-|---|---|---|---|---|
+| variant | RSS | anonymous | file-backed | GC heap | GC committed | live heap |
+|---|---|---|---|---|---|---|
 $memrows
 Agent vs SDK wired by hand (same rounds): requests/s x$(fmt "$agent_vs_hand_rps" 3), CPU time per
 request x$(fmt "$agent_vs_hand_cpu" 3); agent at 10% vs hand-wired at 100%: requests/s x$(fmt "$agent10_vs_hand_rps" 3).
@@ -642,7 +664,7 @@ MD
       "per request: CPU $(delta agent none 4 3) ms, allocations $(delta agent none 5 0) B (hand-wired SDK: $(delta handwired none 5 0) B); where the CPU goes: profile under Steady state"
     steady_added_mb=$(awk -v a="${rss_end[agent]}" -v n="${rss_end[none]}" 'BEGIN { printf "%.1f", (a - n) / 1024 }')
     add_target "added resident memory, realistic app after load (RSS agent - no agent)" "<= 15 MB" "$steady_added_mb MB" "$(verdict_le "$steady_added_mb" 15 MB)" \
-      "anonymous $(( (${anon_end[agent]} - ${anon_end[none]}) / 1024 )) MB (GC heap $(( (${heap_end[agent]:-0} - ${heap_end[none]:-0}) / 1048576 )) MB), file-backed $(( (${file_end[agent]} - ${file_end[none]}) / 1024 )) MB; hand-wired SDK: $(( (${rss_end[handwired]:-${rss_end[none]}} - ${rss_end[none]}) / 1024 )) MB"
+      "anonymous $(( (${anon_end[agent]} - ${anon_end[none]}) / 1024 )) MB (GC committed $(( (${committed_end[agent]:-0} - ${committed_end[none]:-0}) / 1048576 )) MB; live heap after a full GC $(mb1 "$(( ${live_end[agent]:-0} - ${live_end[none]:-0} ))") MB, hand-wired $(mb1 "$(( ${live_end[handwired]:-0} - ${live_end[none]:-0} ))") MB), file-backed $(( (${file_end[agent]} - ${file_end[none]}) / 1024 )) MB; hand-wired SDK: $(( (${rss_end[handwired]:-${rss_end[none]}} - ${rss_end[none]}) / 1024 )) MB"
   fi
   if [ -n "${app_pid[agent10]:-}" ] && [ -n "${app_pid[none]:-}" ]; then
     add_target "throughput, 10% sampling" ">= 0.99 of no agent" "x$(fmt "$t_rr" 3) req/s; CPU/request x$(fmt "$t_cr" 3)" "$(verdict_ge "$t_rr" 0.99 "")" \
