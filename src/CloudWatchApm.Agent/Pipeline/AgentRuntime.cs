@@ -2,6 +2,7 @@
 // process exits (normal exit, SIGTERM through ProcessExit, Ctrl+C through a signal handler
 // that flushes and then lets the default action proceed).
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using CloudWatchApm.Agent.Configuration;
@@ -291,7 +292,7 @@ internal sealed class AgentRuntime
                     });
                     break;
                 case "console":
-                    builder.AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = s.MetricExportIntervalMilliseconds);
+                    AddConsoleMetrics(builder, s.MetricExportIntervalMilliseconds);
                     break;
             }
         }
@@ -299,6 +300,12 @@ internal sealed class AgentRuntime
         _enabled.Add("metrics=" + string.Join(",", s.MetricsExporters) + " [" + string.Join(",", ids) + "]");
         return builder.Build()!;
     }
+
+    // Its own method: a delegate over the console exporter's options in BuildMetrics made the
+    // runtime load OpenTelemetry.Exporter.Console on every start, console exporter or not.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddConsoleMetrics(MeterProviderBuilder builder, int intervalMilliseconds) =>
+        builder.AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = intervalMilliseconds);
 
     /// <summary>Configures an app's logging builder the way the agent exports logs.</summary>
     internal void ConfigureLogging(OpenTelemetryLoggerOptions options)

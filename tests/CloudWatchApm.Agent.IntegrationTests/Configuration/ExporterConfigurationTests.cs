@@ -93,6 +93,28 @@ public sealed class ExporterConfigurationTests
         Assert.Empty(collector.Spans);
     }
 
+    [Fact]
+    public async Task ConsoleMetricsExporter_PrintsMetricsOnStdoutAndSendsNone()
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var env = ConfigApps.Env(collector, "console-metrics");
+        env["OTEL_METRICS_EXPORTER"] = "console";
+        env["OTEL_TRACES_EXPORTER"] = "none";
+        env["OTEL_LOGS_EXPORTER"] = "none";
+        await using var app = await ConfigApps.StartWebAppAsync(env);
+
+        await app.GetAsync("/users/8");
+        var until = DateTime.UtcNow + ConfigApps.Wait;
+        while (!app.StandardOutput.Contains("http.server.request.duration", StringComparison.Ordinal) && DateTime.UtcNow < until)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(await app.StopAsync(ConfigApps.Stop));
+        Assert.Contains("Metric Name: http.server.request.duration", app.StandardOutput, StringComparison.Ordinal);
+        Assert.Empty(collector.Requests);
+    }
+
     [Theory]
     [InlineData("grpc")]
     [InlineData("http/protobuf")]
@@ -159,7 +181,11 @@ public sealed class ExporterConfigurationTests
         await app.GetAsync("/users/6");
         string[] names = ["http.server.request.duration", "dotnet.assembly.count", "process.cpu.time", "kestrel.active_connections"];
         var metrics = await collector.WaitForMetricsAsync(m => names.All(n => m.Any(x => x.Name == n)), ConfigApps.Wait);
+        var maps = ConfigApps.Maps(app.Id);
         Assert.True(await app.StopAsync(ConfigApps.Stop));
+
+        // No console exporter configured: its assembly is never loaded.
+        Assert.DoesNotContain("OpenTelemetry.Exporter.Console.dll", maps, StringComparison.Ordinal);
 
         // ASP.NET Core advises 14 bucket boundaries, 5 ms to 10 s; the agent's view must keep them.
         var duration = metrics.First(m => m.Name == "http.server.request.duration");
