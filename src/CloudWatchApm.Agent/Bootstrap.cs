@@ -92,17 +92,28 @@ internal static class Bootstrap
         // ASP.NET Core apps take a few hundred milliseconds before they can serve: build the
         // providers in parallel with that (a request that comes earlier waits for them).
         var background = !settings.FailFast && context.AppHas("Microsoft.AspNetCore.Hosting");
-        AgentRuntime.Start(settings, context, ProcessEnvironment.Instance, background, runtime => AgentLog.Info(
+        AgentRuntime.Start(settings, context, ProcessEnvironment.Instance, background, runtime => Started(settings, context, runtime, background, sw, hookMilliseconds));
+        if (AgentLog.IsDebug)
+        {
+            AgentLog.Debug($"returned to the application after {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F1} ms (hook {hookMilliseconds:F1} ms, settings and pipeline set-up {sw.Elapsed.TotalMilliseconds:F1} ms)");
+        }
+    }
+
+    private static void Started(AgentSettings settings, AgentContext context, AgentRuntime runtime, bool background, Stopwatch sw, double hookMilliseconds)
+    {
+        AgentLog.Info(
             $"cwapm agent {AgentContext.AgentVersion} started in {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F0} ms" + (background ? " (providers built in the background)" : string.Empty) + "; " +
             $"runtime: .NET {Environment.Version} ({System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}); " +
             $"loading path: {context.LoadingPath}; home: {context.Home}; " +
             $"service.name: {settings.ServiceName} (from {settings.ServiceNameSource}); " +
             $"traces endpoint: {settings.Traces}; metrics endpoint: {settings.Metrics.Protocol} {settings.Metrics.Endpoint}; logs endpoint: {settings.Logs.Protocol} {settings.Logs.Endpoint}; " +
             $"sampler: {Sampling.Describe(settings)}; enabled: {string.Join("; ", runtime.Enabled)}; " +
-            $"problems: {settings.Problems.Count}"));
+            $"problems: {settings.Problems.Count}");
         if (AgentLog.IsDebug)
         {
-            AgentLog.Debug($"returned to the application after {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F1} ms (hook {hookMilliseconds:F1} ms, settings and pipeline set-up {sw.Elapsed.TotalMilliseconds:F1} ms)");
+            // JIT is most of what an app's start-up costs beyond its own code: the runtime's own
+            // count (all threads, the app's methods included) says how much the process paid by now.
+            AgentLog.Debug($"providers ready {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after the process started; the runtime had JIT-compiled {System.Runtime.JitInfo.GetCompiledMethodCount()} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms by then");
         }
     }
 

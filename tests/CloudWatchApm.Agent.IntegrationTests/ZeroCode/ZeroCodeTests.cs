@@ -30,7 +30,12 @@ public sealed class ZeroCodeTests
 
         var spans = await Traces.AssertCallTraceAsync(collector, "web-" + variant);
         Traces.AssertNoDuplicates(spans);
-        Assert.Contains("loading path:", app.AgentLog(), StringComparison.Ordinal);
+        var log = app.AgentLog();
+        Assert.Contains("loading path:", log, StringComparison.Ordinal);
+
+        // At debug level the log says what start-up cost: the app's wait and the JIT so far.
+        Assert.Contains("returned to the application after", log, StringComparison.Ordinal);
+        Assert.Matches(@"providers ready \d+ ms after the process started; the runtime had JIT-compiled [1-9]\d* methods in \d+ ms by then", log);
         Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)), "the app did not stop on SIGTERM");
         Assert.Equal(string.Empty, app.StandardError.Trim());
     }
