@@ -162,11 +162,19 @@ wait_http() { # URL SECONDS PID
 
 clk_tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }   # utime + stime, all threads
+# utime + stime of the SDK's own threads (export workers, metric reader: named OpenTelemetry-*)
+export_ticks() {
+  local t n=0
+  for t in /proc/"$1"/task/*; do
+    case $(cat "$t/comm" 2>/dev/null) in OpenTelemetry*) n=$(( n + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null || echo 0) )) ;; esac
+  done
+  echo "$n"
+}
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 now_ms() { date +%s%3N; }
-median() { grep -E '^-?[0-9]' | sort -g | awk '{a[NR]=$1} END { if (NR == 0) print "NA"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) }'; }
-spread() { grep -E '^-?[0-9]' | sort -g | awk 'NR==1{min=$1} {max=$1} END {print min "-" max}'; }
+median() { { grep -E '^-?[0-9]' || true; } | sort -g | awk '{a[NR]=$1} END { if (NR == 0) print "NA"; else print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) }'; }
+spread() { { grep -E '^-?[0-9]' || true; } | sort -g | awk 'NR==1{min=$1} {max=$1} END {print min "-" max}'; }
 fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { if (v == "NA" || v == "") print "n/a"; else printf "%.*f", d, v }'; }
 mb1() { awk -v b="$1" 'BEGIN { if (b == "") print "n/a"; else printf "%.1f", b / 1048576 }'; }   # bytes -> MB, one decimal
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "NA" || b == "NA" || b == 0) print "NA"; else printf "%.3f", a/b }'; }
@@ -305,7 +313,7 @@ startup_pair() {
   rm -rf "$work/startup-logs"
   ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" OTEL_LOG_LEVEL=debug >/dev/null
   # The home's path is this machine's: the report says <home>.
-  grep -hE "stage '|started in|waited|loading path|returned to the application" "$work"/startup-logs/*.log 2>/dev/null \
+  grep -hE "stage '|started in|waited|loading path|returned to the application|providers ready" "$work"/startup-logs/*.log 2>/dev/null \
     | sed -E 's/^[^]]*\] *//; s/^ *//' | sed "s|$home|<home>|g" | cut -c1-220 > "$work/startup-$label-stages" || true
 }
 
@@ -401,7 +409,7 @@ MD
 fi
 
 # ================================================================= steady state
-variants=${VARIANTS:-none handwired agent agent10 appsignals}
+variants=${VARIANTS:-none handwired agent agent10 appsignals notraces nometrics}
 describe_variant() {
   case $1 in
     none) echo "no agent" ;;
@@ -409,6 +417,8 @@ describe_variant() {
     agent) echo "agent, 100% sampling, OTLP gRPC" ;;
     agent10) echo "agent, 10% sampling (parentbased_traceidratio 0.1)" ;;
     appsignals) echo "agent, Application Signals on" ;;
+    notraces) echo "agent without traces (OTEL_TRACES_EXPORTER=none; metrics and logs on)" ;;
+    nometrics) echo "agent without metrics (OTEL_METRICS_EXPORTER=none; traces and logs on)" ;;
   esac
 }
 
@@ -428,6 +438,8 @@ start_variant() {
     none) mode=none ;;
     handwired) mode=none; dll="$bench/BenchAppHandWired/BenchAppHandWired.dll" ;;
     agent10) vars+=(OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1) ;;
+    notraces) vars+=(OTEL_TRACES_EXPORTER=none) ;;
+    nometrics) vars+=(OTEL_METRICS_EXPORTER=none) ;;
     appsignals) vars+=(OTEL_AWS_APPLICATION_SIGNALS_ENABLED=true OTEL_AWS_APPLICATION_SIGNALS_EXPORTER_ENDPOINT="http://127.0.0.1:$receiver_control/v1/metrics") ;;
   esac
   spawn "$work/app-$v.log" "$mode" ASPNETCORE_URLS="http://127.0.0.1:$port" BENCH_DB="$bench_db" DOWNSTREAM_URL="http://127.0.0.1:$downstream_port/" "${vars[@]}" -- dotnet "$dll"
@@ -445,22 +457,22 @@ request = function()
 end
 LUA
 
-# saturate VARIANT SECONDS -> "rps cpu_ms_per_req alloc_bytes_per_req requests errors"
+# saturate VARIANT SECONDS -> "rps cpu_ms_per_req alloc_bytes_per_req requests errors export_cpu_ms_per_req"
 saturate() {
-  local v=$1 secs=$2 pid=${app_pid[$1]} port=${app_port[$1]} c0 c1 a0 a1 out reqs rps errs
+  local v=$1 secs=$2 pid=${app_pid[$1]} port=${app_port[$1]} c0 c1 x0 x1 a0 a1 out reqs rps errs
   a0=$(kv "$(curl -fs --retry 3 --retry-all-errors -m 10 "http://127.0.0.1:$port/bench/stats")" allocated)
-  c0=$(cpu_ticks "$pid")
+  c0=$(cpu_ticks "$pid"); x0=$(export_ticks "$pid")
   out=$(wrk -t1 -c"$connections" -d"${secs}s" -s "$work/orders.lua" "http://127.0.0.1:$port" 2>&1)
   printf '%s\n%s\n' "== $v" "$out" >> "$work/wrk.log"
-  c1=$(cpu_ticks "$pid")
+  c1=$(cpu_ticks "$pid"); x1=$(export_ticks "$pid")
   a1=$(kv "$(curl -fs --retry 3 --retry-all-errors -m 10 "http://127.0.0.1:$port/bench/stats")" allocated)
   reqs=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   errs=$(awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(/,/,""); n+=$4+$6+$8+$10} END {print n+0}' <<<"$out")
   [ -n "$reqs" ] && [ "$reqs" -gt 0 ] || { echo "$out" >&2; die "wrk measured nothing on $v"; }
   # An allocation count that could not be read is NA, never a made-up zero.
-  awk -v r="$rps" -v c=$((c1 - c0)) -v hz="$clk_tck" -v n="$reqs" -v a0="${a0:-}" -v a1="${a1:-}" -v e="$errs" \
-    'BEGIN { a = (a0 == "" || a1 == "") ? "NA" : sprintf("%.0f", (a1 - a0) / n); printf "%s %.4f %s %d %d\n", r, c * 1000 / hz / n, a, n, e }'
+  awk -v r="$rps" -v c=$((c1 - c0)) -v x=$((x1 - x0)) -v hz="$clk_tck" -v n="$reqs" -v a0="${a0:-}" -v a1="${a1:-}" -v e="$errs" \
+    'BEGIN { a = (a0 == "" || a1 == "") ? "NA" : sprintf("%.0f", (a1 - a0) / n); printf "%s %.4f %s %d %d %.4f\n", r, c * 1000 / hz / n, a, n, e, x * 1000 / hz / n }'
 }
 
 if wants steady; then
@@ -513,6 +525,17 @@ if wants steady; then
       note "round $r $v: p50 $(kv "$line" p50_ms) ms, p99 $(kv "$line" p99_ms) ms, errors $(kv "$line" errors)"
     done
   done
+  delta() { awk -v a="$(med_of "$1" "$3")" -v b="$(med_of "$2" "$3")" -v d="$4" 'BEGIN { if (a == "NA" || b == "NA") print "n/a"; else printf "%+.*f", d, a - b }'; }
+  # The agent's added CPU per request split by what turning a signal off saves (medians).
+  breakdown_text() {
+    [ -n "${app_pid[notraces]:-}" ] && [ -n "${app_pid[nometrics]:-}" ] && [ -n "${app_pid[agent]:-}" ] && [ -n "${app_pid[none]:-}" ] || return 0
+    awk -v a="$(med_of agent 4)" -v n="$(med_of none 4)" -v t="$(med_of notraces 4)" -v m="$(med_of nometrics 4)" 'BEGIN {
+      if (a == "NA" || n == "NA" || t == "NA" || m == "NA") exit
+      printf "\nWhat the agent'"'"'s added CPU per request is made of (medians of the same rounds): it adds %.4f ms;\n", a - n
+      printf "its traces account for %.4f ms (agent minus the agent without traces), its metrics for %.4f ms\n", a - t, a - m
+      printf "(agent minus the agent without metrics), and %.4f ms is neither (logs, propagation, and what the\n", (a - n) - (a - t) - (a - m)
+      printf "two signals share).\n" }'
+  }
   fmed_of() { awk -v v="$1" -v c="$2" '$2 == v { print $c }' "$results/steady-fixed.tsv" | median; }
 
   # Profile where the CPU goes under the same load, after the measured runs (so every variant
@@ -558,7 +581,9 @@ if wants steady; then
           echo; echo "**$(describe_variant "$pv")**: $profile_kind over ${profile_seconds} s of wrk load; the frames of"
           echo "telemetry code among the process's 400 most frequent stack frames, with the share of all samples"
           echo "in which each was on the stack (inclusive: nested frames overlap, and DiagnosticsHandler frames hold"
-          echo "the whole outgoing call). Full listing: results/$pv-steady-top-inclusive.txt."
+          echo "the whole outgoing call). Full listing: results/$pv-steady-top-inclusive.txt. Stacks through code"
+          echo "without frame data get merged, so these shares can put more under the export path than it uses:"
+          echo "the export threads' own CPU time is measured per thread above (threads named OpenTelemetry-*)."
           echo; echo '```'; echo "${frames:-(no telemetry frames among the top 400)}"; echo '```'
         )$'\n'
       else
@@ -575,7 +600,8 @@ if wants steady; then
     anon_end[$v]=$(status_kb "${app_pid[$v]}" RssAnon)
     file_end[$v]=$(status_kb "${app_pid[$v]}" RssFile)
     # RSS first: the full collection the second call asks for changes it.
-    end_stats=$(curl -fs "http://127.0.0.1:${app_port[$v]}/bench/stats?collect=true")
+    end_stats=$(curl -fs -m 30 "http://127.0.0.1:${app_port[$v]}/bench/stats?collect=true") \
+      || { echo "bench.sh: GET /bench/stats?collect=true failed for $v" >&2; end_stats=""; }
     heap_end[$v]=$(kv "$end_stats" heap); committed_end[$v]=$(kv "$end_stats" committed); live_end[$v]=$(kv "$end_stats" live)
   done
   for v in $variants; do stop "${app_pid[$v]}"; done
@@ -641,6 +667,11 @@ heap = GC.GetTotalMemory after a full blocking collection, taken last):
 | variant | RSS | anonymous | file-backed | GC heap | GC committed | live heap |
 |---|---|---|---|---|---|---|
 $memrows
+CPU time of the SDK's own threads (the batch export workers and the metric reader, threads named
+OpenTelemetry-*) per request at saturation, medians: $(for v in $variants; do [ "$v" = none ] && continue; printf '%s %s ms; ' "$v" "$(fmt "$(med_of "$v" 8)" 4)"; done)
+the rest of each variant's added CPU is spent on the request threads (activities, metrics, propagation).
+$(breakdown_text)
+
 Agent vs SDK wired by hand (same rounds): requests/s x$(fmt "$agent_vs_hand_rps" 3), CPU time per
 request x$(fmt "$agent_vs_hand_cpu" 3); agent at 10% vs hand-wired at 100%: requests/s x$(fmt "$agent10_vs_hand_rps" 3).
 Application Signals: the agent log $( [ "$appsignals_known" = yes ] && echo "names Application Signals (the variable is known)" || echo "does not mention Application Signals: the agent may not know OTEL_AWS_APPLICATION_SIGNALS_ENABLED yet, and the row then measures the default agent" ); its OTLP/HTTP metric
@@ -658,17 +689,16 @@ MD
   doc_sections+=("$results/20-steady.md")
   a_rr=$(ratio_of agent none 3); a_cr=$(ratio_of agent none 4)
   t_rr=$(ratio_of agent10 none 3); t_cr=$(ratio_of agent10 none 4)
-  delta() { awk -v a="$(med_of "$1" "$3")" -v b="$(med_of "$2" "$3")" -v d="$4" 'BEGIN { if (a == "NA" || b == "NA") print "n/a"; else printf "%+.*f", d, a - b }'; }
   if [ -n "${app_pid[agent]:-}" ] && [ -n "${app_pid[none]:-}" ]; then
     add_target "throughput, realistic app, 100% sampling, OTLP export" ">= 0.97 of no agent" "x$(fmt "$a_rr" 3) req/s; CPU/request x$(fmt "$a_cr" 3)" "$(verdict_ge "$a_rr" 0.97 "")" \
-      "per request: CPU $(delta agent none 4 3) ms, allocations $(delta agent none 5 0) B (hand-wired SDK: $(delta handwired none 5 0) B); where the CPU goes: profile under Steady state"
+      "per request: CPU $(delta agent none 4 3) ms (on the SDK's export threads: $(fmt "$(med_of agent 8)" 3) ms), allocations $(delta agent none 5 0) B (hand-wired SDK: $(delta handwired none 5 0) B); where the CPU goes: profile under Steady state"
     steady_added_mb=$(awk -v a="${rss_end[agent]}" -v n="${rss_end[none]}" 'BEGIN { printf "%.1f", (a - n) / 1024 }')
     add_target "added resident memory, realistic app after load (RSS agent - no agent)" "<= 15 MB" "$steady_added_mb MB" "$(verdict_le "$steady_added_mb" 15 MB)" \
       "anonymous $(( (${anon_end[agent]} - ${anon_end[none]}) / 1024 )) MB (GC committed $(( (${committed_end[agent]:-0} - ${committed_end[none]:-0}) / 1048576 )) MB; live heap after a full GC $(mb1 "$(( ${live_end[agent]:-0} - ${live_end[none]:-0} ))") MB, hand-wired $(mb1 "$(( ${live_end[handwired]:-0} - ${live_end[none]:-0} ))") MB), file-backed $(( (${file_end[agent]} - ${file_end[none]}) / 1024 )) MB; hand-wired SDK: $(( (${rss_end[handwired]:-${rss_end[none]}} - ${rss_end[none]}) / 1024 )) MB"
   fi
   if [ -n "${app_pid[agent10]:-}" ] && [ -n "${app_pid[none]:-}" ]; then
     add_target "throughput, 10% sampling" ">= 0.99 of no agent" "x$(fmt "$t_rr" 3) req/s; CPU/request x$(fmt "$t_cr" 3)" "$(verdict_ge "$t_rr" 0.99 "")" \
-      "per request: CPU $(delta agent10 none 4 3) ms, allocations $(delta agent10 none 5 0) B (unsampled spans are still created for propagation, and metrics are recorded for every request)"
+      "per request: CPU $(delta agent10 none 4 3) ms (on the SDK's export threads: $(fmt "$(med_of agent10 8)" 3) ms), allocations $(delta agent10 none 5 0) B (unsampled spans are still created for propagation, and metrics are recorded for every request)"
   fi
   if [ -n "${app_pid[agent]:-}" ] && [ -n "${app_pid[handwired]:-}" ]; then
     add_target "agent vs hand-wired SDK" "no slower (>= 1.00)" "x$(fmt "$agent_vs_hand_rps" 3) req/s; CPU/request x$(fmt "$agent_vs_hand_cpu" 3)" "$(verdict_ge "$agent_vs_hand_rps" 1.0 "")" \
