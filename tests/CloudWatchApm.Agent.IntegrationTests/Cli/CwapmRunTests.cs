@@ -74,7 +74,7 @@ public sealed class CwapmRunTests(InstalledCwapm cwapm)
     {
         var env = new Dictionary<string, string?> { ["WAIT_FOR_SIGNAL"] = "1", ["CALL_COUNT"] = "0", ["OTEL_TRACES_EXPORTER"] = "none", ["OTEL_METRICS_EXPORTER"] = "none" };
         await using var app = AppProcess.Start(cwapm.Cwapm, ["run", "--", "dotnet", ConsoleAppDll], env, instrument: false);
-        await WaitForOutputAsync(app, "ready");
+        await app.WaitForOutputAsync("ready", ConfigApps.Ready);
 
         Assert.Contains("ConsoleApp.dll", await File.ReadAllTextAsync($"/proc/{app.Id}/cmdline"), StringComparison.Ordinal);
         Assert.True(await app.StopAsync(ConfigApps.Stop), "the app did not exit on SIGTERM");
@@ -91,22 +91,11 @@ public sealed class CwapmRunTests(InstalledCwapm cwapm)
         env["CALL_COUNT"] = "2";
         env["TARGET_URL"] = collector.HttpEndpoint + "/anything";
         await using var app = AppProcess.Start(cwapm.Cwapm, ["run", "--", "dotnet", ConsoleAppDll], env, instrument: false);
-        await WaitForOutputAsync(app, "ready");
+        await app.WaitForOutputAsync("ready", ConfigApps.Ready);
         Assert.True(await app.StopAsync(ConfigApps.Stop), "the app did not exit on SIGTERM");
         var spans = collector.Spans.Count(s => s.Kind == OtlpSpanKind.Client && s.IsFrom("cli-sigterm"));
         Assert.True(spans == 2, $"{spans} spans; agent log:\n{app.AgentLog()}");
     }
 
     private static string ConsoleAppDll => Path.Combine(TestPaths.App("ConsoleApp", "net10.0"), "ConsoleApp.dll");
-
-    private static async Task WaitForOutputAsync(AppProcess app, string text)
-    {
-        var deadline = DateTime.UtcNow + ConfigApps.Ready;
-        while (!app.StandardOutput.Contains(text, StringComparison.Ordinal))
-        {
-            Assert.False(app.HasExited, $"the app exited before printing '{text}':\n{app.StandardOutput}\n{app.StandardError}");
-            Assert.True(DateTime.UtcNow < deadline, $"no '{text}' on stdout within {ConfigApps.Ready}:\n{app.StandardOutput}");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -104,11 +104,7 @@ public sealed class ExporterConfigurationTests
         await using var app = await ConfigApps.StartWebAppAsync(env);
 
         await app.GetAsync("/users/8");
-        var until = DateTime.UtcNow + ConfigApps.Wait;
-        while (!app.StandardOutput.Contains("http.server.request.duration", StringComparison.Ordinal) && DateTime.UtcNow < until)
-        {
-            await Task.Delay(100);
-        }
+        await app.WaitForOutputAsync("Metric Name: http.server.request.duration", ConfigApps.Wait);
 
         Assert.True(await app.StopAsync(ConfigApps.Stop));
         Assert.Contains("Metric Name: http.server.request.duration", app.StandardOutput, StringComparison.Ordinal);

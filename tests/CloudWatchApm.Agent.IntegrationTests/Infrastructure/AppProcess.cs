@@ -188,6 +188,26 @@ internal sealed partial class AppProcess : IAsyncDisposable
         return Start(exe, [dll], env, instrument);
     }
 
+    /// <summary>Waits until the app has printed the text on stdout; fails if it exits first.</summary>
+    internal async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!StandardOutput.Contains(text, StringComparison.Ordinal))
+        {
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"the app exited before printing '{text}':\n{StandardOutput}\n{StandardError}");
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"no '{text}' on stdout within {timeout}:\n{StandardOutput}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Waits until the app answers GET /health (or the given path).</summary>
     internal async Task WaitUntilReadyAsync(TimeSpan timeout, string path = "/health")
     {
