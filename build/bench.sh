@@ -533,8 +533,9 @@ if wants steady; then
       if (a == "NA" || n == "NA" || t == "NA" || m == "NA") exit
       printf "\nWhat the agent'"'"'s added CPU per request is made of (medians of the same rounds): it adds %.4f ms;\n", a - n
       printf "its traces account for %.4f ms (agent minus the agent without traces), its metrics for %.4f ms\n", a - t, a - m
-      printf "(agent minus the agent without metrics), and %.4f ms is neither (logs, propagation, and what the\n", (a - n) - (a - t) - (a - m)
-      printf "two signals share).\n" }'
+      r = (a - n) - (a - t) - (a - m)
+      if (r >= 0) printf "(agent minus the agent without metrics), and %.4f ms is neither (logs, propagation).\n", r
+      else printf "(agent minus the agent without metrics); the two savings overlap by %.4f ms, work that either\nswitch removes (with traces off, for one, metrics record no exemplars).\n", -r }'
   }
   fmed_of() { awk -v v="$1" -v c="$2" '$2 == v { print $c }' "$results/steady-fixed.tsv" | median; }
 
