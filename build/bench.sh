@@ -161,12 +161,13 @@ wait_http() { # URL SECONDS PID
 }
 
 clk_tck=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }   # utime + stime, all threads
+stat_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$1"; }   # utime + stime from a stat file
+cpu_ticks() { stat_ticks "/proc/$1/stat"; }   # all threads
 # utime + stime of the SDK's own threads (export workers, metric reader: named OpenTelemetry-*)
 export_ticks() {
   local t n=0
   for t in /proc/"$1"/task/*; do
-    case $(cat "$t/comm" 2>/dev/null) in OpenTelemetry*) n=$(( n + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null || echo 0) )) ;; esac
+    case $(cat "$t/comm" 2>/dev/null) in OpenTelemetry*) n=$(( n + $(stat_ticks "$t/stat" 2>/dev/null || echo 0) )) ;; esac
   done
   echo "$n"
 }

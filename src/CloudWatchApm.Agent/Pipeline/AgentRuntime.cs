@@ -140,11 +140,17 @@ internal sealed class AgentRuntime
     internal Task Ready => _ready.Task;
 
     /// <summary>Waits for the providers, at most <paramref name="milliseconds"/>; true when ready.</summary>
-    internal bool WaitUntilReady(int milliseconds)
+    internal bool WaitUntilReady(int milliseconds) => WaitFor(_ready.Task, milliseconds);
+
+    /// <summary>
+    /// Waits at most the given time for the providers' task; true when it has ended, however it
+    /// ended (a faulted build leaves the app without the agent, never waiting on it).
+    /// </summary>
+    internal static bool WaitFor(Task ready, int milliseconds)
     {
         try
         {
-            return _ready.Task.Wait(milliseconds);
+            return ready.Wait(milliseconds);
         }
         catch (AggregateException)
         {

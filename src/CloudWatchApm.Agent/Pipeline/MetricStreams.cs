@@ -19,7 +19,7 @@ internal static class MetricStreams
     internal const int ProcessBoundLimit = 200;
 
     /// <summary>Meters whose attribute values are bounded by the process, not by its traffic.</summary>
-    internal static readonly string[] ProcessBoundMeters =
+    private static readonly string[] ProcessBoundMeters =
     [
         "System.Runtime",
         "OpenTelemetry.Instrumentation.Runtime",
@@ -43,7 +43,7 @@ internal static class MetricStreams
         return limit is null ? null : new MetricStreamConfiguration { CardinalityLimit = limit };
     }
 
-    internal static bool IsProcessBound(string meterName) => Array.IndexOf(ProcessBoundMeters, meterName) >= 0;
+    private static bool IsProcessBound(string meterName) => Array.IndexOf(ProcessBoundMeters, meterName) >= 0;
 
     private static bool IsHistogram(Instrument instrument) => instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal);
 }

@@ -56,16 +56,7 @@ internal static class StartupGate
             }
 
             var started = Stopwatch.GetTimestamp();
-            bool done;
-            try
-            {
-                done = ready.Wait(maxWaitMilliseconds);
-            }
-            catch (AggregateException)
-            {
-                done = true;
-            }
-
+            var done = AgentRuntime.WaitFor(ready, maxWaitMilliseconds);
             _gaveUp |= !done;
             if (Interlocked.Exchange(ref _reported, 1) == 0 || !done)
             {
