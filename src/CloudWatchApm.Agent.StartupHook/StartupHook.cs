@@ -54,7 +54,7 @@ internal sealed class StartupHook
         AppDomain.CurrentDomain.SetData(LoadedMarker, HookPath());
 
         var entryName = SafeEntryAssemblyName();
-        var processName = SafeProcessName();
+        var processName = CurrentProcess.Name();
         if (ProcessExclusions.IsExcluded(entryName, processName, Environment.GetEnvironmentVariable(ConfigurationKeys.ExcludeProcesses), out _))
         {
             // Silent on purpose: `dotnet build` with the hook exported must look exactly as without it.
@@ -308,21 +308,6 @@ internal sealed class StartupHook
         try
         {
             return Assembly.GetEntryAssembly()?.GetName().Name;
-        }
-        catch
-        {
-            return null;
-        }
-    }
-
-    private static string? SafeProcessName()
-    {
-        try
-        {
-            using (var p = Process.GetCurrentProcess())
-            {
-                return p.ProcessName;
-            }
         }
         catch
         {

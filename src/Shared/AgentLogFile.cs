@@ -139,15 +139,13 @@ internal static class AgentLogFile
         }
 
         var dir = ResolveDirectory(Environment.GetEnvironmentVariable(ConfigurationKeys.LogDirectory));
-        string name;
         int pid;
         using (var p = Process.GetCurrentProcess())
         {
-            name = p.ProcessName;
             pid = p.Id;
         }
 
-        _path = Path.Combine(dir, FileName(name, pid));
+        _path = Path.Combine(dir, FileName(CurrentProcess.Name() ?? "dotnet", pid));
         return _path;
     }
 

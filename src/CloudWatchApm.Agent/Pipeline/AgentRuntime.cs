@@ -8,6 +8,7 @@ using System.Runtime.Loader;
 using CloudWatchApm.Agent.Configuration;
 using CloudWatchApm.Agent.Diagnostics;
 using CloudWatchApm.Agent.Instrumentation;
+using CloudWatchApm.Agent.Pipeline.Propagators;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -33,6 +34,7 @@ internal sealed class AgentRuntime
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ManualResetEventSlim _resourceReady = new();
     private List<TextMapPropagator>? _propagators;
+    private DeferredRuntimePropagator? _deferredPropagator;
 
     private AgentRuntime(AgentSettings settings, AgentContext context)
     {
@@ -65,19 +67,21 @@ internal sealed class AgentRuntime
         var runtime = new AgentRuntime(settings, context);
         Current = runtime;
 
-        Guard("propagators", () =>
+        // An app built in the background gets a stand-in runtime propagator now (ASP.NET Core
+        // captures the current one when its host builder is created) and the configured
+        // propagators with the providers, so OpenTelemetry is not loaded before the app's Main.
+        if (background)
         {
-            if (AwsHooks.XRayPropagation(settings) || settings.Sampler == "xray")
+            Guard("runtime propagator", () =>
             {
-                AwsHooks.Install(settings);
-            }
-
-            var propagators = Propagation.Create(settings.Propagators, out var used);
-            Propagation.InstallForRuntime(propagators);
-            runtime._propagators = propagators;
-            runtime._enabled.Add("propagators=" + (used.Count == 0 ? "none" : string.Join(",", used)));
-            return true;
-        });
+                runtime._deferredPropagator = DeferredRuntimePropagator.Install();
+                return true;
+            });
+        }
+        else
+        {
+            Guard("propagators", runtime.InstallPropagators);
+        }
 
         if (settings.LogsEnabled && !IsOnlyNone(settings.LogsExporters) && settings.IsInstrumentationEnabled("LOGS", InstrumentationCatalog.ILogger))
         {
@@ -164,6 +168,11 @@ internal sealed class AgentRuntime
         try
         {
             Bootstrap.StartListener();
+            if (_deferredPropagator is not null)
+            {
+                Guard("propagators", InstallPropagators);
+            }
+
             if (_propagators is { } propagators)
             {
                 Guard("SDK propagators", () =>
@@ -218,6 +227,22 @@ internal sealed class AgentRuntime
                 AgentLog.Error("startup summary failed", ex);
             }
         }
+    }
+
+    /// <summary>OTEL_PROPAGATORS, for the runtime's HTTP propagation (the SDK's follows with the providers).</summary>
+    private bool InstallPropagators()
+    {
+        var settings = _settings;
+        if (AwsHooks.XRayPropagation(settings) || settings.Sampler == "xray")
+        {
+            AwsHooks.Install(settings);
+        }
+
+        var propagators = Propagation.Create(settings.Propagators, out var used);
+        Propagation.InstallForRuntime(propagators, _deferredPropagator);
+        _propagators = propagators;
+        _enabled.Add("propagators=" + (used.Count == 0 ? "none" : string.Join(",", used)));
+        return true;
     }
 
     internal static bool IsOnlyNone(List<string> exporters) => exporters.Count == 1 && exporters[0] == "none";

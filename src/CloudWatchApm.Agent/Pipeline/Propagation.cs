@@ -38,12 +38,23 @@ internal static class Propagation
     }
 
     /// <summary>
-    /// Installs the propagators for the runtime's own HTTP propagation. This must happen before
-    /// the app's Main: ASP.NET Core copies DistributedContextPropagator.Current into its
-    /// services when the host builder is created.
+    /// Installs the propagators for the runtime's own HTTP propagation: behind the stand-in
+    /// installed before the app's Main when there is one (see DeferredRuntimePropagator), else
+    /// directly, which must then happen before the app's Main: ASP.NET Core copies
+    /// DistributedContextPropagator.Current into its services when the host builder is created.
     /// </summary>
-    internal static void InstallForRuntime(IReadOnlyList<TextMapPropagator> propagators)
-        => DistributedContextPropagator.Current = new RuntimePropagatorAdapter(propagators);
+    internal static void InstallForRuntime(IReadOnlyList<TextMapPropagator> propagators, DeferredRuntimePropagator? deferred)
+    {
+        var adapter = new RuntimePropagatorAdapter(propagators);
+        if (deferred is null)
+        {
+            DistributedContextPropagator.Current = adapter;
+        }
+        else
+        {
+            deferred.Inner = adapter;
+        }
+    }
 
     /// <summary>
     /// Installs the propagators for the SDK (instrumentations that inject or extract through

@@ -174,3 +174,58 @@ public sealed class RuntimePropagatorAdapterTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
+
+/// <summary>
+/// The stand-in an app built in the background gets before its Main: the runtime's own
+/// propagation until the agent's adapter exists, the configured propagators from then on.
+/// </summary>
+public sealed class DeferredRuntimePropagatorTests
+{
+    private static void Set(object? carrier, string key, string value) => ((Dictionary<string, string>)carrier!)[key] = value;
+
+    private static void Get(object? carrier, string key, out string? value, out IEnumerable<string>? values)
+    {
+        values = null;
+        value = ((Dictionary<string, string>)carrier!).TryGetValue(key, out var v) ? v : null;
+    }
+
+    [Fact]
+    public void BeforeTheAdapter_ItPropagatesLikeTheRuntime_AfterIt_LikeTheConfiguredPropagators()
+    {
+        var deferred = new DeferredRuntimePropagator(DistributedContextPropagator.CreateDefaultPropagator());
+        using var activity = new Activity("test").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        var before = new Dictionary<string, string>();
+        deferred.Inject(activity, before, Set);
+        Assert.Equal(activity.Id, before["traceparent"]);
+        Assert.DoesNotContain("b3", before.Keys);
+        Assert.Contains("traceparent", deferred.Fields);
+
+        deferred.Inner = new RuntimePropagatorAdapter(Propagation.Create(["b3"], out _));
+        var after = new Dictionary<string, string>();
+        deferred.Inject(activity, after, Set);
+        Assert.Equal($"{activity.TraceId.ToHexString()}-{activity.SpanId.ToHexString()}-0", after["b3"]);
+        Assert.DoesNotContain("traceparent", after.Keys);
+        Assert.Contains("b3", deferred.Fields);
+        Assert.DoesNotContain("traceparent", deferred.Fields);
+
+        deferred.ExtractTraceIdAndState(new Dictionary<string, string> { ["b3"] = "463ac35c9f6413ad48485a3953bb6124-0020000000000001-1" }, Get, out var traceId, out _);
+        Assert.Equal("00-463ac35c9f6413ad48485a3953bb6124-0020000000000001-01", traceId);
+    }
+
+    [Fact]
+    public void Install_MakesItCurrent_ForwardingToThePropagatorThatWasCurrent()
+    {
+        var previous = DistributedContextPropagator.Current;
+        try
+        {
+            var deferred = DeferredRuntimePropagator.Install();
+            Assert.Same(deferred, DistributedContextPropagator.Current);
+            Assert.Same(previous, deferred.Inner);
+        }
+        finally
+        {
+            DistributedContextPropagator.Current = previous;
+        }
+    }
+}
