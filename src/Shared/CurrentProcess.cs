@@ -1,7 +1,7 @@
-// The current process's name, cheaply. Process.GetCurrentProcess().ProcessName reads and parses
-// /proc (status, stat and every thread's stat) on its first call: 14-18 ms measured in a bare
-// console app, paid by the startup hook before the application's Main. The executable's path is
-// one readlink, cached by the runtime.
+// The current process's name, cheaply. Process.GetCurrentProcess().ProcessName gathers the
+// process's information from /proc on its first call: 14-18 ms measured in a bare console app,
+// paid by the startup hook before the application's Main. The executable's path is one readlink,
+// cached by the runtime.
 #nullable enable
 using System;
 using System.Diagnostics;
