@@ -77,6 +77,7 @@ internal static class ConfigurationKeys
     internal const string LogsInstrumentationEnabled = "OTEL_DOTNET_AUTO_LOGS_INSTRUMENTATION_ENABLED";
     internal const string TracesAdditionalSources = "OTEL_DOTNET_AUTO_TRACES_ADDITIONAL_SOURCES";
     internal const string MetricsAdditionalSources = "OTEL_DOTNET_AUTO_METRICS_ADDITIONAL_SOURCES";
+    internal const string MetricsStart = "OTEL_DOTNET_AUTO_METRICS_START";
     internal const string ResourceDetectorEnabled = "OTEL_DOTNET_AUTO_RESOURCE_DETECTOR_ENABLED";
     internal const string ExcludeProcesses = "OTEL_DOTNET_AUTO_EXCLUDE_PROCESSES";
     internal const string FailFast = "OTEL_DOTNET_AUTO_FAIL_FAST_ENABLED";

@@ -68,6 +68,9 @@ internal sealed class AgentSettings
 
     internal string HistogramAggregation { get; private set; } = "explicit_bucket_histogram";
 
+    /// <summary>When an ASP.NET Core app's metrics pipeline is built: "after_first_request" or "immediate".</summary>
+    internal string MetricsStart { get; private set; } = "after_first_request";
+
     internal bool TracesEnabled { get; private set; } = true;
 
     internal bool MetricsEnabled { get; private set; } = true;
@@ -146,6 +149,7 @@ internal sealed class AgentSettings
         ExemplarFilter = r.GetEnum(ConfigurationKeys.MetricsExemplarFilter, "trace_based", "trace_based", "always_on", "always_off");
         MetricsTemporality = r.GetEnum(ConfigurationKeys.OtlpMetricsTemporality, "cumulative", "cumulative", "delta", "lowmemory");
         HistogramAggregation = r.GetEnum(ConfigurationKeys.OtlpMetricsHistogramAggregation, "explicit_bucket_histogram", "explicit_bucket_histogram", "base2_exponential_bucket_histogram");
+        MetricsStart = r.GetEnum(ConfigurationKeys.MetricsStart, "after_first_request", "after_first_request", "immediate");
 
         TracesEnabled = r.GetBool(ConfigurationKeys.TracesEnabled, true);
         MetricsEnabled = r.GetBool(ConfigurationKeys.MetricsEnabled, true);

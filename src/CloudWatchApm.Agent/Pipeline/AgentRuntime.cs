@@ -27,7 +27,9 @@ internal sealed class AgentRuntime
     private readonly AgentContext _context;
     private readonly List<string> _enabled = [];
     private TracerProvider? _tracerProvider;
-    private MeterProvider? _meterProvider;
+    private volatile MeterProvider? _meterProvider;
+    private DeferredStart? _deferredMetrics;
+    private string _metricsDescription = string.Empty;
     private PosixSignalRegistration? _sigint;
     private PosixSignalRegistration? _sigterm;
     private int _shutdown;
@@ -49,6 +51,9 @@ internal sealed class AgentRuntime
     internal TracerProvider? TracerProvider => _tracerProvider;
 
     internal MeterProvider? MeterProvider => _meterProvider;
+
+    /// <summary>The metrics start of an ASP.NET Core app, until its first request has ended; null when metrics start with the providers.</summary>
+    internal DeferredStart? DeferredMetrics => _deferredMetrics;
 
     internal ResourceBuilder? Resource { get; private set; }
 
@@ -110,6 +115,13 @@ internal sealed class AgentRuntime
                 runtime.Shutdown("SIGTERM");
             }
         }));
+        // An ASP.NET Core app's metrics can wait until it has answered its first request (see
+        // DeferredStart); building them earlier delays that answer.
+        if (background && settings.MetricsStart == "after_first_request" && settings.MetricsEnabled && !IsOnlyNone(settings.MetricsExporters))
+        {
+            runtime._deferredMetrics = new DeferredStart("metrics", runtime.StartMetrics);
+        }
+
         Guard("hosting hook", () => StartupGate.Install(runtime));
 
         if (background)
@@ -199,7 +211,19 @@ internal sealed class AgentRuntime
             // metrics, so such a request is simply not measured and no up-down counter drifts.
             if (s.MetricsEnabled && !IsOnlyNone(s.MetricsExporters))
             {
-                _meterProvider = Guard("metrics", BuildMetrics);
+                if (_deferredMetrics is { } deferred)
+                {
+                    _enabled.Add("metrics=" + string.Join(",", s.MetricsExporters) + " (started after the first request)");
+                    deferred.StartWithin(DeferredStart.FallbackMilliseconds);
+                }
+                else
+                {
+                    _meterProvider = Guard("metrics", BuildMetrics);
+                    if (_meterProvider is not null)
+                    {
+                        _enabled.Add(_metricsDescription);
+                    }
+                }
             }
             else
             {
@@ -328,8 +352,26 @@ internal sealed class AgentRuntime
             }
         }
 
-        _enabled.Add("metrics=" + string.Join(",", s.MetricsExporters) + " [" + string.Join(",", ids) + "]");
+        _metricsDescription = "metrics=" + string.Join(",", s.MetricsExporters) + " [" + string.Join(",", ids) + "]";
         return builder.Build()!;
+    }
+
+    /// <summary>Builds the deferred metrics pipeline, on DeferredStart's thread.</summary>
+    private void StartMetrics(string why)
+    {
+        // Everything the metrics need (resource, SDK configuration) is there once the providers are.
+        WaitFor(_ready.Task, Timeout.Infinite);
+        if (Volatile.Read(ref _shutdown) == 1)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        _meterProvider = Guard("metrics", BuildMetrics);
+        if (_meterProvider is not null)
+        {
+            AgentLog.Info($"metrics started {why}, built in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms: {_metricsDescription}");
+        }
     }
 
     // Its own method: a delegate over the console exporter's options in BuildMetrics made the
@@ -418,6 +460,7 @@ internal sealed class AgentRuntime
             WaitUntilReady(Remaining());
             _tracerProvider?.Shutdown(Remaining());
             LoggingHook.Shutdown(Remaining());
+            _deferredMetrics?.CancelOrWait(Remaining());
             _meterProvider?.Shutdown(Remaining());
             AgentLog.Info($"shut down on {reason} in {sw.ElapsedMilliseconds} ms" + (Bootstrap.Listener?.DescribeLosses() ?? string.Empty) + (_sigterm is null ? " (no SIGTERM handler)" : string.Empty));
         }

@@ -8,6 +8,8 @@
 //   provider. Usually the providers are ready long before a client connects, and nobody waits.
 // - any other host (a worker whose background services may call out at once) waits when it
 //   announces "HostBuilt", after its services exist and before it starts them.
+// It also tells the deferred metrics start (DeferredStart) when a web host's first request has
+// ended.
 using System.Diagnostics;
 using CloudWatchApm.Agent.Diagnostics;
 using Microsoft.Extensions.Hosting;
@@ -28,11 +30,27 @@ internal static class StartupGate
     /// <summary>True once a generic host was built in this process (it then handles SIGTERM itself).</summary>
     internal static bool HostSeen => _hostSeen;
 
+    /// <summary>What ASP.NET Core writes on its listener when a request has ended, without and with an exception.</summary>
+    internal static readonly string[] RequestEndEvents = ["Microsoft.AspNetCore.Hosting.EndRequest", "Microsoft.AspNetCore.Hosting.UnhandledException"];
+
     internal static bool Install(AgentRuntime runtime)
     {
         var gate = new Gate(runtime.Ready, MaxWaitMilliseconds);
-        DiagnosticListener.AllListeners.Subscribe(new ListenerObserver(gate));
+        DiagnosticListener.AllListeners.Subscribe(new ListenerObserver(gate, runtime.DeferredMetrics));
         return true;
+    }
+
+    /// <summary>
+    /// Starts the deferred work when the first request on a web host's listener has ended. Only
+    /// the two end events are enabled, and only until then: ASP.NET Core writes them after it
+    /// has recorded the request's metrics and before it stops the request's activity.
+    /// </summary>
+    internal static void WatchFirstRequest(DiagnosticListener listener, DeferredStart deferred)
+    {
+        if (deferred.IsWaiting)
+        {
+            deferred.DisposeOnStart(listener.Subscribe(new FirstRequestWatch(deferred), static (name, _, _) => Array.IndexOf(RequestEndEvents, name) >= 0));
+        }
     }
 
     /// <summary>
@@ -104,7 +122,27 @@ internal static class StartupGate
         }
     }
 
-    private sealed class ListenerObserver(Gate gate) : IObserver<DiagnosticListener>
+    private sealed class FirstRequestWatch(DeferredStart deferred) : IObserver<KeyValuePair<string, object?>>
+    {
+        public void OnNext(KeyValuePair<string, object?> value)
+        {
+            // Every event written on the listener comes here, whoever enabled it.
+            if (Array.IndexOf(RequestEndEvents, value.Key) >= 0)
+            {
+                deferred.Start("after the first request");
+            }
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void OnCompleted()
+        {
+        }
+    }
+
+    private sealed class ListenerObserver(Gate gate, DeferredStart? deferredMetrics) : IObserver<DiagnosticListener>
     {
         public void OnNext(DiagnosticListener value)
         {
@@ -114,9 +152,17 @@ internal static class StartupGate
                 {
                     value.Subscribe(new HostingObserver(gate));
                 }
-                else if (value.Name == WebListenerName && !gate.IsOpen)
+                else if (value.Name == WebListenerName)
                 {
-                    _ = new RequestGate(value, gate);
+                    if (!gate.IsOpen)
+                    {
+                        _ = new RequestGate(value, gate);
+                    }
+
+                    if (deferredMetrics is not null)
+                    {
+                        WatchFirstRequest(value, deferredMetrics);
+                    }
                 }
             }
             catch (Exception ex)

@@ -47,6 +47,7 @@ public sealed class ExporterConfigurationTests
         env["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] = metrics.GrpcEndpoint;
         env["OTEL_LOGS_EXPORTER"] = "none";
         await using var app = await ConfigApps.StartWebAppAsync(env);
+        await app.WaitForMetricsStartedAsync(ConfigApps.Wait);
 
         await app.GetAsync("/users/2");
         await traces.WaitForSpanAsync(s => s.Name == "GET /users/{id}" && s.Transport == OtlpTransport.Http, ConfigApps.Wait);
@@ -65,6 +66,7 @@ public sealed class ExporterConfigurationTests
         var env = ConfigApps.Env(collector, "no-traces");
         env["OTEL_TRACES_EXPORTER"] = "none";
         await using var app = await ConfigApps.StartWebAppAsync(env);
+        await app.WaitForMetricsStartedAsync(ConfigApps.Wait);
 
         await app.GetAsync("/call");
         await collector.WaitForMetricAsync(m => m.Name == "http.server.request.duration" && m.IsFrom("no-traces"), ConfigApps.Wait);
@@ -102,6 +104,7 @@ public sealed class ExporterConfigurationTests
         env["OTEL_TRACES_EXPORTER"] = "none";
         env["OTEL_LOGS_EXPORTER"] = "none";
         await using var app = await ConfigApps.StartWebAppAsync(env);
+        await app.WaitForMetricsStartedAsync(ConfigApps.Wait);
 
         await app.GetAsync("/users/8");
         await app.WaitForOutputAsync("Metric Name: http.server.request.duration", ConfigApps.Wait);
@@ -173,6 +176,7 @@ public sealed class ExporterConfigurationTests
     {
         await using var collector = await MockCollector.StartAsync();
         await using var app = await ConfigApps.StartWebAppAsync(ConfigApps.Env(collector, "default-metrics"));
+        await app.WaitForMetricsStartedAsync(ConfigApps.Wait);
 
         await app.GetAsync("/users/6");
         string[] names = ["http.server.request.duration", "dotnet.assembly.count", "process.cpu.time", "kestrel.active_connections"];
@@ -194,12 +198,46 @@ public sealed class ExporterConfigurationTests
     }
 
     [Fact]
+    public async Task MetricsStart_Default_TheFirstRequestIsTracedNotMeasured_LaterOnesAreMeasured()
+    {
+        await using var collector = await MockCollector.StartAsync();
+        await using var app = await ConfigApps.StartWebAppAsync(ConfigApps.Env(collector, "metrics-start"));
+
+        // The readiness probe (GET /health) was the app's first request: the metrics start after it.
+        await app.WaitForAgentLogAsync("metrics started after the first request", ConfigApps.Wait);
+        await app.GetAsync("/users/9");
+        await collector.WaitForMetricAsync(m => m.Name == "http.server.request.duration" && m.Points.Any(p => Equals(p.Attributes.GetValueOrDefault("http.route"), "/users/{id}")), ConfigApps.Wait);
+        await collector.WaitForSpanAsync(s => s.Name == "GET /health", ConfigApps.Wait);
+        Assert.True(await app.StopAsync(ConfigApps.Stop));
+
+        var durations = collector.Metrics.Where(m => m.Name == "http.server.request.duration").SelectMany(m => m.Points);
+        Assert.DoesNotContain(durations, p => Equals(p.Attributes.GetValueOrDefault("http.route"), "/health"));
+        Assert.Contains("metrics=otlp (started after the first request)", app.AgentLog(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MetricsStart_Immediate_TheFirstRequestIsMeasuredToo()
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var env = ConfigApps.Env(collector, "metrics-immediate");
+        env["OTEL_DOTNET_AUTO_METRICS_START"] = "immediate";
+        await using var app = await ConfigApps.StartWebAppAsync(env);
+
+        await collector.WaitForMetricAsync(m => m.Name == "http.server.request.duration" && m.Points.Any(p => Equals(p.Attributes.GetValueOrDefault("http.route"), "/health") && p.Count >= 1), ConfigApps.Wait);
+        Assert.True(await app.StopAsync(ConfigApps.Stop));
+
+        Assert.DoesNotContain("metrics started", app.AgentLog(), StringComparison.Ordinal);
+        Assert.DoesNotContain("[WARN]", app.AgentLog(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ExponentialHistogramAggregation_RequestDurationArrivesAsAnExponentialHistogram()
     {
         await using var collector = await MockCollector.StartAsync();
         var env = ConfigApps.Env(collector, "exponential");
         env["OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION"] = "base2_exponential_bucket_histogram";
         await using var app = await ConfigApps.StartWebAppAsync(env);
+        await app.WaitForMetricsStartedAsync(ConfigApps.Wait);
 
         await app.GetAsync("/users/7");
         var duration = await collector.WaitForMetricAsync(m => m.Name == "http.server.request.duration" && m.Points.Any(p => p.Count > 0), ConfigApps.Wait);

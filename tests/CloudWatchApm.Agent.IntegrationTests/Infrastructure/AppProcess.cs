@@ -189,19 +189,31 @@ internal sealed partial class AppProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until the app has printed the text on stdout; fails if it exits first.</summary>
-    internal async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    internal Task WaitForOutputAsync(string text, TimeSpan timeout) => WaitForTextAsync(() => StandardOutput, "stdout", text, timeout);
+
+    /// <summary>Waits until the agent's log for this process holds the text; fails if the app exits first.</summary>
+    internal Task WaitForAgentLogAsync(string text, TimeSpan timeout) => WaitForTextAsync(AgentLog, "the agent log", text, timeout);
+
+    /// <summary>
+    /// Waits until the agent has built an ASP.NET Core app's metrics, which by default happens
+    /// after the app's first request (OTEL_DOTNET_AUTO_METRICS_START): requests that begin
+    /// earlier are traced but not measured.
+    /// </summary>
+    internal Task WaitForMetricsStartedAsync(TimeSpan timeout) => WaitForAgentLogAsync("metrics started", timeout);
+
+    private async Task WaitForTextAsync(Func<string> read, string where, string text, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!StandardOutput.Contains(text, StringComparison.Ordinal))
+        while (!read().Contains(text, StringComparison.Ordinal))
         {
             if (HasExited)
             {
-                throw new InvalidOperationException($"the app exited before printing '{text}':\n{StandardOutput}\n{StandardError}");
+                throw new InvalidOperationException($"the app exited before '{text}' was in {where}:\n{read()}\n{StandardOutput}\n{StandardError}");
             }
 
             if (DateTime.UtcNow >= deadline)
             {
-                throw new TimeoutException($"no '{text}' on stdout within {timeout}:\n{StandardOutput}");
+                throw new TimeoutException($"no '{text}' in {where} within {timeout}:\n{read()}");
             }
 
             await Task.Delay(50);

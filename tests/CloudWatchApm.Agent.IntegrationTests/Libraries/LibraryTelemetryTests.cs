@@ -20,6 +20,7 @@ public sealed class LibraryTelemetryTests(ServicesFixture services)
         {
             ["OTEL_DOTNET_AUTO_METRICS_ADDITIONAL_SOURCES"] = "LibrariesApp.*",
         });
+        await app.WaitForMetricsStartedAsync(LibrariesApp.Wait);
         await LibrariesApp.WorkAsync(app);
         await LibrariesApp.WorkAsync(app);
 

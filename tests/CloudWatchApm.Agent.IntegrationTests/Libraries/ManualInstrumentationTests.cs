@@ -38,6 +38,7 @@ public sealed class ManualInstrumentationTests
             ["OTEL_LOG_LEVEL"] = "debug",
         }, dotnet);
         await app.WaitUntilReadyAsync(Ready);
+        await app.WaitForMetricsStartedAsync(Traces.Wait);
         Assert.Equal("{\"id\":\"7\"}", await app.GetAsync("/order/7"));
         await app.GetAsync("/fail");
         Assert.Equal("otel-api", await app.GetAsync("/otel-api"));
