@@ -91,7 +91,17 @@ internal sealed class DeferredStart(string what, Action<string> run)
             IsBackground = true,
             Name = "cwapm-" + what,
         };
-        thread.Start();
+
+        // Called from a request thread or a timer: nothing may escape into the app.
+        try
+        {
+            thread.Start();
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Error("the agent's " + what + " could not start; the application runs without them", ex);
+            _done.TrySetResult();
+        }
     }
 
     /// <summary>

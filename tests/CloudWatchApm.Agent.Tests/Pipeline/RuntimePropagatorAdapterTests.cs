@@ -18,9 +18,9 @@ public sealed class RuntimePropagatorAdapterTests
 
     private static RuntimePropagatorAdapter Adapter(params string[] names) => new(Propagation.Create(names, out _));
 
-    private static void Set(object? carrier, string key, string value) => ((Dictionary<string, string>)carrier!)[key] = value;
+    internal static void Set(object? carrier, string key, string value) => ((Dictionary<string, string>)carrier!)[key] = value;
 
-    private static void Get(object? carrier, string key, out string? value, out IEnumerable<string>? values)
+    internal static void Get(object? carrier, string key, out string? value, out IEnumerable<string>? values)
     {
         values = null;
         value = ((Dictionary<string, string>)carrier!).TryGetValue(key, out var v) ? v : null;
@@ -181,14 +181,6 @@ public sealed class RuntimePropagatorAdapterTests
 /// </summary>
 public sealed class DeferredRuntimePropagatorTests
 {
-    private static void Set(object? carrier, string key, string value) => ((Dictionary<string, string>)carrier!)[key] = value;
-
-    private static void Get(object? carrier, string key, out string? value, out IEnumerable<string>? values)
-    {
-        values = null;
-        value = ((Dictionary<string, string>)carrier!).TryGetValue(key, out var v) ? v : null;
-    }
-
     [Fact]
     public void BeforeTheAdapter_ItPropagatesLikeTheRuntime_AfterIt_LikeTheConfiguredPropagators()
     {
@@ -196,20 +188,20 @@ public sealed class DeferredRuntimePropagatorTests
         using var activity = new Activity("test").SetIdFormat(ActivityIdFormat.W3C).Start();
 
         var before = new Dictionary<string, string>();
-        deferred.Inject(activity, before, Set);
+        deferred.Inject(activity, before, RuntimePropagatorAdapterTests.Set);
         Assert.Equal(activity.Id, before["traceparent"]);
         Assert.DoesNotContain("b3", before.Keys);
         Assert.Contains("traceparent", deferred.Fields);
 
         deferred.Inner = new RuntimePropagatorAdapter(Propagation.Create(["b3"], out _));
         var after = new Dictionary<string, string>();
-        deferred.Inject(activity, after, Set);
+        deferred.Inject(activity, after, RuntimePropagatorAdapterTests.Set);
         Assert.Equal($"{activity.TraceId.ToHexString()}-{activity.SpanId.ToHexString()}-0", after["b3"]);
         Assert.DoesNotContain("traceparent", after.Keys);
         Assert.Contains("b3", deferred.Fields);
         Assert.DoesNotContain("traceparent", deferred.Fields);
 
-        deferred.ExtractTraceIdAndState(new Dictionary<string, string> { ["b3"] = "463ac35c9f6413ad48485a3953bb6124-0020000000000001-1" }, Get, out var traceId, out _);
+        deferred.ExtractTraceIdAndState(new Dictionary<string, string> { ["b3"] = "463ac35c9f6413ad48485a3953bb6124-0020000000000001-1" }, RuntimePropagatorAdapterTests.Get, out var traceId, out _);
         Assert.Equal("00-463ac35c9f6413ad48485a3953bb6124-0020000000000001-01", traceId);
     }
 
