@@ -72,21 +72,14 @@ internal sealed class AgentRuntime
         var runtime = new AgentRuntime(settings, context);
         Current = runtime;
 
-        // An app built in the background gets a stand-in runtime propagator now (ASP.NET Core
-        // captures the current one when its host builder is created) and the configured
-        // propagators with the providers, so OpenTelemetry is not loaded before the app's Main.
-        if (background)
+        // ASP.NET Core captures the runtime's propagator when its host builder is created: a
+        // stand-in is current from now on, and the configured propagators go behind it with the
+        // providers, so OpenTelemetry is not loaded here, before an ASP.NET Core app's Main.
+        Guard("runtime propagator", () =>
         {
-            Guard("runtime propagator", () =>
-            {
-                runtime._deferredPropagator = DeferredRuntimePropagator.Install();
-                return true;
-            });
-        }
-        else
-        {
-            Guard("propagators", runtime.InstallPropagators);
-        }
+            runtime._deferredPropagator = DeferredRuntimePropagator.Install();
+            return true;
+        });
 
         if (settings.LogsEnabled && !IsOnlyNone(settings.LogsExporters) && settings.IsInstrumentationEnabled("LOGS", InstrumentationCatalog.ILogger))
         {
@@ -180,10 +173,7 @@ internal sealed class AgentRuntime
         try
         {
             Bootstrap.StartListener();
-            if (_deferredPropagator is not null)
-            {
-                Guard("propagators", InstallPropagators);
-            }
+            Guard("propagators", InstallPropagators);
 
             if (_propagators is { } propagators)
             {

@@ -38,10 +38,9 @@ internal static class Propagation
     }
 
     /// <summary>
-    /// Installs the propagators for the runtime's own HTTP propagation: behind the stand-in
-    /// installed before the app's Main when there is one (see DeferredRuntimePropagator), else
-    /// directly, which must then happen before the app's Main: ASP.NET Core copies
-    /// DistributedContextPropagator.Current into its services when the host builder is created.
+    /// Installs the propagators for the runtime's own HTTP propagation: behind the stand-in that
+    /// is current since the agent started (see DeferredRuntimePropagator), or directly when there
+    /// is none (it could not be installed).
     /// </summary>
     internal static void InstallForRuntime(IReadOnlyList<TextMapPropagator> propagators, DeferredRuntimePropagator? deferred)
     {

@@ -1,10 +1,11 @@
-// The runtime's propagator for an app whose providers are built in the background. ASP.NET Core
-// copies DistributedContextPropagator.Current into its services when the host builder is
-// created, so something of the agent's must be current before the app's Main; building the
-// configured propagators there would load OpenTelemetry on the app's start-up path. This stand-in
-// names no OpenTelemetry type: it forwards to the runtime's own propagator until the agent's
-// adapter is built, then to the adapter. Requests that arrive before that wait for the providers
-// (StartupGate), so they are propagated the configured way.
+// The runtime's propagator from the agent's start on. ASP.NET Core copies
+// DistributedContextPropagator.Current into its services when the host builder is created, so
+// something of the agent's must be current before the app's Main; building the configured
+// propagators there would load OpenTelemetry on the app's start-up path. This stand-in names no
+// OpenTelemetry type: it forwards to the runtime's own propagator until the agent's adapter is
+// built with the providers (in the background for an ASP.NET Core app, before Main for others),
+// then to the adapter. Requests that arrive before that wait for the providers (StartupGate), so
+// they are propagated the configured way.
 using System.Diagnostics;
 
 namespace CloudWatchApm.Agent.Pipeline.Propagators;
