@@ -464,6 +464,8 @@ internal sealed class AgentRuntime
         where T : class
     {
         var started = Stopwatch.GetTimestamp();
+        var jitMethods = AgentLog.IsDebug ? System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) : 0;
+        var jitTime = AgentLog.IsDebug ? System.Runtime.JitInfo.GetCompilationTime(currentThread: true) : TimeSpan.Zero;
         try
         {
             return action();
@@ -482,7 +484,7 @@ internal sealed class AgentRuntime
         {
             if (AgentLog.IsDebug)
             {
-                AgentLog.Debug($"stage '{stage}' took {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms");
+                AgentLog.Debug($"stage '{stage}' took {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F1} ms, of which JIT {(System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jitTime).TotalMilliseconds:F1} ms ({System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) - jitMethods} methods)");
             }
         }
     }

@@ -33,9 +33,10 @@ public sealed class ZeroCodeTests
         var log = app.AgentLog();
         Assert.Contains("loading path:", log, StringComparison.Ordinal);
 
-        // At debug level the log says what start-up cost: the app's wait and the JIT so far.
+        // At debug level the log says what start-up cost: the app's wait, the JIT so far and each stage's share of it.
         Assert.Contains("returned to the application after", log, StringComparison.Ordinal);
         Assert.Matches(@"providers ready \d+ ms after the process started; the runtime had JIT-compiled [1-9]\d* methods in \d+ ms by then", log);
+        Assert.Matches(@"stage 'traces' took [\d.]+ ms, of which JIT [\d.]+ ms \([1-9]\d* methods\)", log);
         Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)), "the app did not stop on SIGTERM");
         Assert.Equal(string.Empty, app.StandardError.Trim());
     }
