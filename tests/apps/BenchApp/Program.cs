@@ -25,9 +25,10 @@ if (args.Length >= 1 && args[0] == "spans")
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 #if HAND_WIRED
 // The setup a team would write by hand for what the agent does by default: traces (ASP.NET
-// Core, HttpClient, Npgsql's ActivitySource), metrics (ASP.NET Core, HttpClient, runtime) and
-// logs, all over OTLP; endpoint, protocol, sampler and service name come from the standard
-// OTEL_* variables, which the SDK reads itself.
+// Core, HttpClient, Npgsql's ActivitySource), metrics (ASP.NET Core, HttpClient, Npgsql's
+// Meter, runtime) and logs, all over OTLP; endpoint, protocol, sampler and service name come
+// from the standard OTEL_* variables, which the SDK reads itself. The agent's process metrics
+// are left out: they are read at export time and cost nothing per request.
 builder.Services.AddOpenTelemetry()
     .WithTracing(tracing => tracing
         .AddAspNetCoreInstrumentation()
@@ -37,6 +38,7 @@ builder.Services.AddOpenTelemetry()
     .WithMetrics(metrics => metrics
         .AddAspNetCoreInstrumentation()
         .AddHttpClientInstrumentation()
+        .AddMeter("Npgsql")
         .AddRuntimeInstrumentation()
         .AddOtlpExporter());
 builder.Logging.AddOpenTelemetry(logging => logging.AddOtlpExporter());
