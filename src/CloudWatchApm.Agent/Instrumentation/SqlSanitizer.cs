@@ -14,15 +14,26 @@ internal static class SqlSanitizer
     /// <summary>Longest statement kept; longer ones are cut (after sanitising) and marked.</summary>
     internal const int MaxLength = 4096;
 
-    /// <summary>How many literal-free statements are remembered (see <see cref="Sanitize"/>).</summary>
+    /// <summary>How many statements are remembered (see <see cref="Sanitize"/>).</summary>
     internal const int CacheCapacity = 1024;
+
+    /// <summary>Slots of the recently-seen filter for statements with literals or comments.</summary>
+    private const int SeenSlots = 256;
 
     // Statements without literals or comments are the parameterised ones an application runs
     // over and over (ORMs, Dapper, prepared statements): their sanitised text is remembered, so
     // each later run costs one lookup and no allocation. Statements with literals or comments
-    // (values, sqlcommenter trace ids) rarely repeat and are not kept. Bounded: once full,
-    // nothing more is added.
+    // are remembered only once they come back: a constant in the code (status <> 'deleted')
+    // repeats on every run, while values spliced into the text and sqlcommenter trace ids make
+    // every statement new, and those must not fill the cache. What is kept stays in the
+    // process's memory only (the raw text as the key); nothing unsanitised is ever exported.
+    // Bounded: once full, nothing more is added.
     private static readonly ConcurrentDictionary<string, string> Known = new(StringComparer.Ordinal);
+
+    // The hash codes of recent statements with literals or comments, one per slot; a statement
+    // whose hash is already in its slot has been seen before. Unsynchronised on purpose: a lost
+    // or torn update only delays remembering a statement.
+    private static readonly int[] Seen = new int[SeenSlots];
 
     [ThreadStatic]
     private static StringBuilder? _builder;
@@ -31,8 +42,12 @@ internal static class SqlSanitizer
 
     internal static bool IsCached(string sql) => Known.ContainsKey(sql);
 
-    /// <summary>Forgets the remembered statements (tests).</summary>
-    internal static void ClearCache() => Known.Clear();
+    /// <summary>Forgets the remembered and the recently seen statements (tests).</summary>
+    internal static void ClearCache()
+    {
+        Known.Clear();
+        Array.Clear(Seen);
+    }
 
     internal static string Sanitize(string? sql)
     {
@@ -50,7 +65,7 @@ internal static class SqlSanitizer
         _builder = null;
         sb.Clear();
         var result = SanitizeInto(sb, sql, out var varying);
-        if (!varying && sql.Length <= MaxLength && Known.Count < CacheCapacity)
+        if (sql.Length <= MaxLength && Known.Count < CacheCapacity && (!varying || SeenBefore(sql)))
         {
             Known.TryAdd(sql, result);
         }
@@ -61,6 +76,20 @@ internal static class SqlSanitizer
         }
 
         return result;
+    }
+
+    /// <summary>True when the statement was among the recent ones; otherwise notes it.</summary>
+    private static bool SeenBefore(string sql)
+    {
+        var hash = StringComparer.Ordinal.GetHashCode(sql);
+        ref var slot = ref Seen[(uint)hash % SeenSlots];
+        if (slot == hash && hash != 0)
+        {
+            return true;
+        }
+
+        slot = hash;
+        return false;
     }
 
     private static string SanitizeInto(StringBuilder sb, string sql, out bool varying)
