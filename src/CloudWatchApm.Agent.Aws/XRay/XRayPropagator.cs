@@ -252,7 +252,12 @@ internal sealed class XRayPropagator : TextMapPropagator
         return false;
     }
 
-    /// <summary>The trace state without the undecided marker; what a sampled child should inherit.</summary>
+    /// <summary>
+    /// The trace state without the undecided marker; what a sampled child should inherit. Members
+    /// come back trimmed and comma-joined, and an X-Ray member left without pairs is dropped.
+    /// Written into a stack buffer: the result string is the one allocation, and none when
+    /// nothing is left.
+    /// </summary>
     internal static string RemoveUndecidedMarker(string? traceState)
     {
         if (string.IsNullOrEmpty(traceState))
@@ -260,37 +265,61 @@ internal sealed class XRayPropagator : TextMapPropagator
             return string.Empty;
         }
 
-        var members = new List<string>();
-        foreach (var raw in traceState.Split(','))
+        // The result is never longer than the input (it only loses characters).
+        var buffer = traceState.Length <= 512 ? stackalloc char[traceState.Length] : new char[traceState.Length];
+        var length = 0;
+        var rest = traceState.AsSpan();
+        while (!rest.IsEmpty)
         {
-            var member = raw.Trim();
-            if (member.Length == 0)
+            var comma = rest.IndexOf(',');
+            var member = (comma < 0 ? rest : rest[..comma]).Trim();
+            rest = comma < 0 ? default : rest[(comma + 1)..];
+            if (member.IsEmpty)
             {
                 continue;
+            }
+
+            var start = length;
+            if (start > 0)
+            {
+                Append(buffer, ref length, ",");
             }
 
             if (!member.StartsWith(TraceStatePrefix, StringComparison.Ordinal))
             {
-                members.Add(member);
+                Append(buffer, ref length, member);
                 continue;
             }
 
-            var kept = new List<string>();
-            foreach (var pair in member[TraceStatePrefix.Length..].Split(';'))
+            Append(buffer, ref length, TraceStatePrefix);
+            var valueStart = length;
+            var pairs = member[TraceStatePrefix.Length..];
+            while (!pairs.IsEmpty)
             {
-                if (pair.Length > 0 && !pair.StartsWith(UndecidedKey + "~", StringComparison.Ordinal))
+                var semicolon = pairs.IndexOf(';');
+                var pair = semicolon < 0 ? pairs : pairs[..semicolon];
+                pairs = semicolon < 0 ? default : pairs[(semicolon + 1)..];
+                if (pair.IsEmpty || (pair.StartsWith(UndecidedKey, StringComparison.Ordinal) && pair.Length > UndecidedKey.Length && pair[UndecidedKey.Length] == '~'))
                 {
-                    kept.Add(pair);
+                    continue;
                 }
+
+                if (length > valueStart)
+                {
+                    Append(buffer, ref length, ";");
+                }
+
+                Append(buffer, ref length, pair);
             }
 
-            if (kept.Count > 0)
+            if (length == valueStart)
             {
-                members.Add(TraceStatePrefix + string.Join(';', kept));
+                // Nothing but the marker: the member goes, with its separator.
+                length = start;
             }
         }
 
-        return string.Join(',', members);
+        return length == 0 ? string.Empty : buffer[..length].SequenceEqual(traceState) ? traceState : new string(buffer[..length]);
     }
 
     private static void InjectCore<T>(in ActivityContext context, T carrier, Action<T, string, string> setter)

@@ -38,6 +38,24 @@ public sealed class PropagatorTests
         => Assert.Equal(default, new ZipkinB3Propagator(true).Extract(default, new Dictionary<string, string> { ["b3"] = header }, Get).ActivityContext);
 
     [Fact]
+    public void B3Single_UpperCase64BitTraceId_NormalisedWithoutAllocatingMoreThanTheIds()
+    {
+        var header = " 64FE8B2A57D3EFF7-" + SpanId.ToUpperInvariant() + "-1 ";
+        Assert.True(ZipkinB3Propagator.TryParseSingle(header, out _));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.True(ZipkinB3Propagator.TryParseSingle(header, out var parsed));
+        var parsing = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        before = GC.GetAllocatedBytesForCurrentThread();
+        var ids = new ActivityContext(ActivityTraceId.CreateFromString("000000000000000064fe8b2a57d3eff7"), ActivitySpanId.CreateFromString(SpanId), ActivityTraceFlags.Recorded, isRemote: true);
+        var idsOnly = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(ids, parsed);
+        Assert.Equal(idsOnly, parsing);
+    }
+
+    [Fact]
     public void B3Multi_64BitTraceId_IsLeftPadded()
     {
         var carrier = new Dictionary<string, string> { ["X-B3-TraceId"] = "64fe8b2a57d3eff7", ["X-B3-SpanId"] = SpanId, ["X-B3-Sampled"] = "1" };

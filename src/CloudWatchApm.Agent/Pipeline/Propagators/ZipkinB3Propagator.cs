@@ -67,7 +67,7 @@ internal sealed class ZipkinB3Propagator(bool singleHeader) : TextMapPropagator
         var sampled = (context.ActivityContext.TraceFlags & ActivityTraceFlags.Recorded) != 0;
         if (singleHeader)
         {
-            setter(carrier, Single, traceId + "-" + spanId + "-" + (sampled ? "1" : "0"));
+            setter(carrier, Single, string.Concat(traceId, "-", spanId, sampled ? "-1" : "-0"));
         }
         else
         {
@@ -77,46 +77,65 @@ internal sealed class ZipkinB3Propagator(bool singleHeader) : TextMapPropagator
         }
     }
 
+    /// <summary>"{traceId}-{spanId}[-{sampled}[-{parentSpanId}]]"; only the ids are parsed.</summary>
     internal static bool TryParseSingle(string value, out ActivityContext context)
     {
         context = default;
-        var parts = value.Trim().Split('-');
-        if (parts.Length < 2)
+        var rest = value.AsSpan().Trim();
+        var first = rest.IndexOf('-');
+        if (first < 0)
         {
             // "0" alone (deny) or "1"/"d" without ids carries no context to continue.
             return false;
         }
 
-        var recorded = parts.Length >= 3 && parts[2] is "1" or "d";
-        return TryBuild(parts[0], parts[1], recorded, out context);
-    }
-
-    private static bool TryBuild(string traceId, string spanId, bool recorded, out ActivityContext context)
-    {
-        context = default;
-        traceId = traceId.Trim().ToLowerInvariant();
-        spanId = spanId.Trim().ToLowerInvariant();
-        if (traceId.Length == 16)
+        var traceId = rest[..first];
+        rest = rest[(first + 1)..];
+        var second = rest.IndexOf('-');
+        var spanId = second < 0 ? rest : rest[..second];
+        var sampled = second < 0 ? default : rest[(second + 1)..];
+        var third = sampled.IndexOf('-');
+        if (third >= 0)
         {
-            traceId = "0000000000000000" + traceId;
+            sampled = sampled[..third];
         }
 
-        if (traceId.Length != 32 || spanId.Length != 16 || !IsHex(traceId) || !IsHex(spanId)
-            || traceId == "00000000000000000000000000000000" || spanId == "0000000000000000")
+        var recorded = sampled is "1" or "d";
+        return TryBuild(traceId, spanId, recorded, out context);
+    }
+
+    // The ids are normalised (trimmed, lower case, a 64-bit trace id left-padded) in stack
+    // buffers: the ActivityTraceId and ActivitySpanId made from them are the only allocations.
+    private static bool TryBuild(ReadOnlySpan<char> traceId, ReadOnlySpan<char> spanId, bool recorded, out ActivityContext context)
+    {
+        context = default;
+        traceId = traceId.Trim();
+        spanId = spanId.Trim();
+        if ((traceId.Length != 16 && traceId.Length != 32) || spanId.Length != 16)
+        {
+            return false;
+        }
+
+        Span<char> trace = stackalloc char[32];
+        Span<char> span = stackalloc char[16];
+        trace[..(32 - traceId.Length)].Fill('0');
+        traceId.ToLowerInvariant(trace[(32 - traceId.Length)..]);
+        spanId.ToLowerInvariant(span);
+        if (!IsHex(trace) || !IsHex(span) || !trace.ContainsAnyExcept('0') || !span.ContainsAnyExcept('0'))
         {
             return false;
         }
 
         context = new ActivityContext(
-            ActivityTraceId.CreateFromString(traceId),
-            ActivitySpanId.CreateFromString(spanId),
+            ActivityTraceId.CreateFromString(trace),
+            ActivitySpanId.CreateFromString(span),
             recorded ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None,
             traceState: null,
             isRemote: true);
         return true;
     }
 
-    private static bool IsHex(string s)
+    private static bool IsHex(ReadOnlySpan<char> s)
     {
         foreach (var c in s)
         {

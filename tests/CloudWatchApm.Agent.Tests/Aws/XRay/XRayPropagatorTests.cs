@@ -331,6 +331,25 @@ public class XRayPropagatorTests
 
         Assert.Equal("vendor=1,xray=Lineage~1:2,other=x", result);
         Assert.Equal(string.Empty, XRayPropagator.RemoveUndecidedMarker("xray=_d~53995c3f42cd8ad8"));
+        Assert.Equal(string.Empty, XRayPropagator.RemoveUndecidedMarker(" , "));
+        Assert.Equal("a=1,b=2", XRayPropagator.RemoveUndecidedMarker("a=1,xray=;_d~53995c3f42cd8ad8;,b=2"));
+        Assert.Equal("xray=_dx~1;Self~2", XRayPropagator.RemoveUndecidedMarker("xray=_dx~1;_d~53995c3f42cd8ad8;Self~2"));
+    }
+
+    [Fact]
+    public void XRayPropagator_RemoveUndecidedMarker_WritesOnlyTheResult()
+    {
+        const string MarkerOnly = "xray=_d~53995c3f42cd8ad8";
+        const string Unchanged = "vendor=1,xray=Lineage~1:2";
+        XRayPropagator.RemoveUndecidedMarker(MarkerOnly);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(string.Empty, XRayPropagator.RemoveUndecidedMarker(MarkerOnly));
+        Assert.Same(Unchanged, XRayPropagator.RemoveUndecidedMarker(Unchanged));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        var longState = "vendor=" + new string('v', 600) + ",xray=Lineage~1:2;_d~53995c3f42cd8ad8";
+        Assert.Equal("vendor=" + new string('v', 600) + ",xray=Lineage~1:2", XRayPropagator.RemoveUndecidedMarker(longState));
     }
 
     private static ActivityContext SampledContext()
