@@ -10,8 +10,9 @@
 #
 # Sections:
 #   startup   time to first successful response (TTFR), CPU time to it and peak RSS, hello world
-#             (tests/apps/WebApp GET /health) and the realistic app (tests/apps/BenchApp GET
-#             /orders/{id}: routing, PostgreSQL query, HttpClient call), without vs with the agent
+#             (tests/apps/WebApp GET /health), the Empty template's hello world (tests/apps/TemplateApp
+#             GET /) and the realistic app (tests/apps/BenchApp GET /orders/{id}: routing,
+#             PostgreSQL query, HttpClient call), without vs with the agent
 #   steady    the realistic app at saturation (wrk: requests/s, process CPU time per request,
 #             bytes allocated per request) and at a fixed rate (open-loop client: p50/p99), for: no
 #             agent; SDK wired by hand; agent 100% sampling; agent 10% sampling; agent with
@@ -191,6 +192,7 @@ publish() { # PROJECT NAME [dotnet publish options...]
 }
 say "publishing the test apps and the harness (Release)"
 publish tests/apps/WebApp/WebApp.csproj WebApp -f net10.0
+publish tests/apps/TemplateApp/TemplateApp.csproj TemplateApp
 publish tests/apps/BenchApp/BenchApp.csproj BenchApp
 publish tests/apps/BenchAppHandWired/BenchAppHandWired.csproj BenchAppHandWired
 publish tests/Benchmarks/Tools/CloudWatchApm.Agent.Benchmarks.Tools.csproj tools
@@ -295,24 +297,26 @@ ttfr() {
 }
 
 # startup_pair LABEL DLL PATH [HANDWIRED_DLL] -> alternating runs into
-# $work/startup-LABEL-{none,agent} (and -handwired: the same app with the SDK wired in its code)
+# $work/startup-LABEL-{none,agent} (and -handwired: the same app with the SDK wired in its code);
+# pair_env holds variables every start of the pair gets (both modes alike)
+pair_env=()
 startup_pair() {
   local label=$1 dll=$2 path=$3 hand=${4:-} port i
   free_port port
   note "warm-up ($label)"
-  ttfr "$dll" "http://127.0.0.1:$port$path" none "$port" >/dev/null
-  ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" >/dev/null
-  [ -z "$hand" ] || ttfr "$hand" "http://127.0.0.1:$port$path" none "$port" >/dev/null
+  ttfr "$dll" "http://127.0.0.1:$port$path" none "$port" "${pair_env[@]}" >/dev/null
+  ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" "${pair_env[@]}" >/dev/null
+  [ -z "$hand" ] || ttfr "$hand" "http://127.0.0.1:$port$path" none "$port" "${pair_env[@]}" >/dev/null
   : > "$work/startup-$label-none"; : > "$work/startup-$label-agent"; rm -f "$work/startup-$label-handwired"
   for i in $(seq 1 "$runs"); do
-    ttfr "$dll" "http://127.0.0.1:$port$path" none "$port" >> "$work/startup-$label-none"
-    ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" >> "$work/startup-$label-agent"
-    [ -z "$hand" ] || ttfr "$hand" "http://127.0.0.1:$port$path" none "$port" >> "$work/startup-$label-handwired"
+    ttfr "$dll" "http://127.0.0.1:$port$path" none "$port" "${pair_env[@]}" >> "$work/startup-$label-none"
+    ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" "${pair_env[@]}" >> "$work/startup-$label-agent"
+    [ -z "$hand" ] || ttfr "$hand" "http://127.0.0.1:$port$path" none "$port" "${pair_env[@]}" >> "$work/startup-$label-handwired"
     note "run $i: none $(tail -n1 "$work/startup-$label-none" | cut -d' ' -f1) ms, agent $(tail -n1 "$work/startup-$label-agent" | cut -d' ' -f1) ms$([ -z "$hand" ] || echo ", hand-wired $(tail -n1 "$work/startup-$label-handwired" | cut -d' ' -f1) ms")"
   done
   # One more agent start at debug level: the agent log then says what its start-up is made of.
   rm -rf "$work/startup-logs"
-  ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" OTEL_LOG_LEVEL=debug >/dev/null
+  ttfr "$dll" "http://127.0.0.1:$port$path" agent "$port" "${pair_env[@]}" OTEL_LOG_LEVEL=debug >/dev/null
   # The home's path is this machine's: the report says <home>.
   grep -hE "stage '|started in|waited|loading path|returned to the application|providers ready" "$work"/startup-logs/*.log 2>/dev/null \
     | sed -E 's/^[^]]*\] *//; s/^ *//' | sed "s|$home|<home>|g" | cut -c1-220 > "$work/startup-$label-stages" || true
@@ -356,6 +360,14 @@ if wants startup; then
   startup_table hello
   hello_rows=$(cat "$work/startup-hello.rows")
   hello_added=$added; hello_added_mb=$added_mb; hello_added_cpu=$added_cpu
+  say "start-up: the Empty template (tests/apps/TemplateApp, GET /), $runs runs each, alternating"
+  # Run as from its own folder, as a deployed app is: the content root holds appsettings.json.
+  pair_env=(ASPNETCORE_CONTENTROOT="$bench/TemplateApp")
+  startup_pair template "$bench/TemplateApp/TemplateApp.dll" /
+  pair_env=()
+  startup_table template
+  template_rows=$(cat "$work/startup-template.rows")
+  template_added=$added; template_added_cpu=$added_cpu
   say "start-up: realistic app (tests/apps/BenchApp, GET /orders/1), $runs runs each, alternating"
   startup_pair real "$bench/BenchApp/BenchApp.dll" /orders/1 "$bench/BenchAppHandWired/BenchAppHandWired.dll"
   hand_vs_agent=""
@@ -376,6 +388,14 @@ just after.
 
 $hello_rows
 
+### Hello world as the Empty template makes it (tests/apps/TemplateApp, GET /)
+
+\`dotnet new web\` unchanged: console logging at Information (the framework's own at Warning) from
+the template's appsettings.json. The hello world above clears its logging providers, so there
+the agent's log export is the only logging the app has; here the app pays for its own.
+
+$template_rows
+
 ### Realistic app (tests/apps/BenchApp, GET /orders/1: routing, a PostgreSQL query, an HttpClient call)
 
 $real_rows
@@ -395,6 +415,8 @@ waited for them):
 \`\`\`
 hello world:
 $(sed 's/^/  /' "$work/startup-hello-stages")
+Empty template:
+$(sed 's/^/  /' "$work/startup-template-stages")
 realistic app:
 $(sed 's/^/  /' "$work/startup-real-stages")
 \`\`\`
@@ -407,6 +429,7 @@ MD
     | sort -t$'\t' -k1,1 -rn | head -n4 | cut -f2 | paste -sd';' - | sed "s/;/, /g")
   add_target "added time to first response, hello world, .NET 10" "<= 20 ms" "$hello_added ms (CPU time: +$hello_added_cpu ms)" "$(verdict_le "$hello_added" 20 ms)" \
     "agent stages in a debug run (background ones overlap the host's start): ${stages:-n/a}"
+  add_target "added time to first response, the Empty template's hello world (dotnet new web)" "<= 20 ms" "$template_added ms (CPU time: +$template_added_cpu ms)" "$(verdict_le "$template_added" 20 ms)"
   add_target "added resident memory (peak RSS at first response), hello world" "<= 15 MB" "$hello_added_mb MB" "$(verdict_le "$hello_added_mb" 15 MB)"
   add_target "added resident memory (peak RSS at first response), realistic app" "<= 15 MB" "$real_added_mb MB" "$(verdict_le "$real_added_mb" 15 MB)"
   echo "hello_added_ms=$hello_added hello_added_mb=$hello_added_mb real_added_ms=$real_added real_added_mb=$real_added_mb" > "$results/startup.env"
