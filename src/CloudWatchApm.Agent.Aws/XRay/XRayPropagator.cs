@@ -255,8 +255,8 @@ internal sealed class XRayPropagator : TextMapPropagator
     /// <summary>
     /// The trace state without the undecided marker; what a sampled child should inherit. Members
     /// come back trimmed and comma-joined, and an X-Ray member left without pairs is dropped.
-    /// Written into a stack buffer: the result string is the one allocation, and none when
-    /// nothing is left.
+    /// Written into a stack buffer: the result string is the one allocation, and there is none
+    /// when nothing is left or nothing had to go.
     /// </summary>
     internal static string RemoveUndecidedMarker(string? traceState)
     {

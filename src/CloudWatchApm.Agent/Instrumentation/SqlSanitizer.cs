@@ -35,6 +35,10 @@ internal static class SqlSanitizer
     // or torn update only delays remembering a statement.
     private static readonly int[] Seen = new int[SeenSlots];
 
+    // Known's size, kept here: ConcurrentDictionary.Count takes every lock of the dictionary,
+    // which a miss on a busy database path must not do.
+    private static int _cachedCount;
+
     [ThreadStatic]
     private static StringBuilder? _builder;
 
@@ -47,6 +51,7 @@ internal static class SqlSanitizer
     {
         Known.Clear();
         Array.Clear(Seen);
+        Volatile.Write(ref _cachedCount, 0);
     }
 
     internal static string Sanitize(string? sql)
@@ -65,9 +70,9 @@ internal static class SqlSanitizer
         _builder = null;
         sb.Clear();
         var result = SanitizeInto(sb, sql, out var varying);
-        if (sql.Length <= MaxLength && Known.Count < CacheCapacity && (!varying || SeenBefore(sql)))
+        if (sql.Length <= MaxLength && Volatile.Read(ref _cachedCount) < CacheCapacity && (!varying || SeenBefore(sql)) && Known.TryAdd(sql, result))
         {
-            Known.TryAdd(sql, result);
+            Interlocked.Increment(ref _cachedCount);
         }
 
         if (sb.Capacity <= 2 * MaxLength)
