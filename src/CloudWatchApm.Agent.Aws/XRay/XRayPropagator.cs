@@ -299,7 +299,7 @@ internal sealed class XRayPropagator : TextMapPropagator
                 var semicolon = pairs.IndexOf(';');
                 var pair = semicolon < 0 ? pairs : pairs[..semicolon];
                 pairs = semicolon < 0 ? default : pairs[(semicolon + 1)..];
-                if (pair.IsEmpty || (pair.StartsWith(UndecidedKey, StringComparison.Ordinal) && pair.Length > UndecidedKey.Length && pair[UndecidedKey.Length] == '~'))
+                if (pair.IsEmpty || pair.StartsWith(UndecidedKey + "~", StringComparison.Ordinal))
                 {
                     continue;
                 }
