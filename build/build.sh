@@ -4,12 +4,15 @@
 #
 #   build/build.sh            # Release build, ReadyToRun agent
 #   CWAPM_R2R=false build/build.sh   # IL-only agent (faster build, slower app start-up)
+#   CWAPM_R2R_CROSS_MODULE=false build/build.sh   # ReadyToRun without cross-module generics
+#                                    # (see CloudWatchApm.Agent.csproj; smaller images, more JIT)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 config=${CONFIGURATION:-Release}
 r2r=${CWAPM_R2R:-true}
+cross_module=${CWAPM_R2R_CROSS_MODULE:-true}
 rid=${CWAPM_RID:-linux-x64}
 artifacts="${CWAPM_ARTIFACTS:-$root/artifacts}"
 home="$artifacts/cwapm"
@@ -21,7 +24,7 @@ command -v dotnet >/dev/null 2>&1 || { echo "build.sh: the .NET SDK 10 is requir
 version=$(sed -n 's|.*<Version Condition="[^"]*">\([^<]*\)</Version>.*|\1|p' build/Common.props | head -n1)
 [ -n "$version" ] || { echo "build.sh: cannot read <Version> from build/Common.props" >&2; exit 1; }
 
-say "building CloudWatch APM .NET agent $version ($config, $rid, ReadyToRun=$r2r)"
+say "building CloudWatch APM .NET agent $version ($config, $rid, ReadyToRun=$r2r, cross-module generics=$cross_module)"
 rm -rf "$home" "$work"
 mkdir -p "$home/hook" "$home/cli" "$work"
 
@@ -31,7 +34,7 @@ mkdir -p "$home/hook" "$home/cli" "$work"
 for tfm in net8.0 net9.0 net10.0; do
   say "publishing the agent for $tfm into agent/$tfm/"
   dotnet publish src/CloudWatchApm.Agent/CloudWatchApm.Agent.csproj -nologo -v:q -c "$config" \
-    -r "$rid" --self-contained false -p:PublishReadyToRun="$r2r" -p:AgentTargetFramework="$tfm" \
+    -r "$rid" --self-contained false -p:PublishReadyToRun="$r2r" -p:AgentCrossModuleReadyToRun="$cross_module" -p:AgentTargetFramework="$tfm" \
     --artifacts-path "$work/build-$tfm" -o "$work/agent-$tfm"
   mkdir -p "$home/agent/$tfm"
   find "$work/agent-$tfm" -maxdepth 1 -name '*.dll' -exec cp {} "$home/agent/$tfm/" \;

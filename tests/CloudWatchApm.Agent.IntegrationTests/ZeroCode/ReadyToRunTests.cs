@@ -1,0 +1,80 @@
+// The agent home's code is precompiled the way start-up needs: ReadyToRun images per runtime,
+// with cross-module generics, so that building the providers leaves little to the JIT.
+using System.Reflection.PortableExecutable;
+using System.Text.RegularExpressions;
+using CloudWatchApm.Agent.IntegrationTests.Collector;
+using CloudWatchApm.Agent.IntegrationTests.Infrastructure;
+using Xunit;
+
+namespace CloudWatchApm.Agent.IntegrationTests.ZeroCode;
+
+public sealed class ReadyToRunTests
+{
+    // READYTORUN_HEADER: "RTR\0", major and minor version (two bytes each), then the core
+    // header's flags. READYTORUN_FLAG_UNRELATED_R2R_CODE marks an image that holds code for
+    // generic instantiations another assembly owns.
+    private const uint ReadyToRunSignature = 0x00525452;
+    private const uint UnrelatedCodeFlag = 0x80;
+
+    public ReadyToRunTests() => TestPaths.RequireAgentHome();
+
+    [Theory]
+    [InlineData("net8.0")]
+    [InlineData("net9.0")]
+    [InlineData("net10.0")]
+    public void AgentImages_HoldTheGenericInstantiationsTheyUse(string framework)
+    {
+        var folder = Path.Combine(TestPaths.AgentHome, "agent", framework);
+        foreach (var name in new[] { "CloudWatchApm.Agent.dll", "OpenTelemetry.dll", "Microsoft.Extensions.DependencyInjection.dll", "OpenTelemetry.Exporter.OpenTelemetryProtocol.dll" })
+        {
+            var flags = ReadyToRunFlags(Path.Combine(folder, name));
+            Assert.True(flags is not null, $"{framework}/{name} is not a ReadyToRun image: the home was built with CWAPM_R2R=false, and these tests expect build/build.sh's default");
+            Assert.True((flags!.Value & UnrelatedCodeFlag) != 0, $"{framework}/{name} holds no cross-module generic code (flags 0x{flags:x}): built with CWAPM_R2R_CROSS_MODULE=false?");
+        }
+    }
+
+    [Theory]
+    [InlineData("net10.0")]
+    [InlineData("net8.0")]
+    public async Task ConsoleApp_BuildingTheTracerProvider_LeavesLittleToTheJit(string variant)
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var env = ZeroCodeTests.Env(collector, "r2r");
+        env["TARGET_URL"] = collector.HttpEndpoint + "/anything";
+        env["CALL_COUNT"] = "1";
+        var dotnet = variant == "net8.0" ? Path.Combine(TestPaths.RuntimesRoot, "dotnet") : null;
+        await using var app = AppProcess.StartApp(TestPaths.App("ConsoleApp", variant), "ConsoleApp", env, dotnet);
+        Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app did not exit");
+        Assert.Equal(0, app.ExitCode);
+
+        // A console app builds its providers on its own thread before Main, so the stage's count
+        // is the agent's alone. Per-assembly ReadyToRun left about 115 methods to the JIT here
+        // (generic framework types over the SDK's and DI's own structs); with cross-module
+        // generics about 30 remain. The bound sits between the two.
+        var log = app.AgentLog();
+        var stage = Regex.Match(log, @"stage 'traces' took [\d.]+ ms, of which JIT [\d.]+ ms \((\d+) methods\)");
+        Assert.True(stage.Success, log);
+        Assert.InRange(int.Parse(stage.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+    }
+
+    private static uint? ReadyToRunFlags(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var pe = new PEReader(stream);
+        var directory = pe.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory;
+        if (directory is not { Size: > 0 } header)
+        {
+            return null;
+        }
+
+        var reader = pe.GetSectionData(header.RelativeVirtualAddress).GetReader();
+        if (reader.ReadUInt32() != ReadyToRunSignature)
+        {
+            return null;
+        }
+
+        reader.ReadUInt16();
+        reader.ReadUInt16();
+        return reader.ReadUInt32();
+    }
+}
