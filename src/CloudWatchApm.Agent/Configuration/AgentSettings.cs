@@ -272,7 +272,10 @@ internal sealed class AgentSettings
         var protocol = r.GetEnum(protocolKey, OtlpSignalSettings.Grpc, OtlpSignalSettings.Grpc, OtlpSignalSettings.HttpProtobuf);
         var defaultBase = protocol == OtlpSignalSettings.Grpc ? "http://localhost:4317" : "http://localhost:4318";
 
-        Uri endpoint;
+        // Only an endpoint the user gave is parsed here; a default stays text until the
+        // providers are built (see OtlpSignalSettings.Endpoint).
+        Uri? endpoint = null;
+        string? defaultEndpoint = null;
         var perSignal = r.GetString(Key("ENDPOINT"));
         var generic = r.GetString(ConfigurationKeys.OtlpEndpoint);
         if (perSignal is not null && TryEndpoint(perSignal, out var ps))
@@ -287,7 +290,7 @@ internal sealed class AgentSettings
                 r.Problem(Key("ENDPOINT"), perSignal, "an absolute http:// or https:// URL", "the generic endpoint");
             }
 
-            var baseUri = new Uri(defaultBase);
+            Uri? baseUri = null;
             if (generic is not null)
             {
                 if (TryEndpoint(generic, out var g))
@@ -300,7 +303,14 @@ internal sealed class AgentSettings
                 }
             }
 
-            endpoint = protocol == OtlpSignalSettings.HttpProtobuf ? AppendPath(baseUri, httpPath) : baseUri;
+            if (baseUri is null)
+            {
+                defaultEndpoint = protocol == OtlpSignalSettings.HttpProtobuf ? defaultBase + "/" + httpPath : defaultBase;
+            }
+            else
+            {
+                endpoint = protocol == OtlpSignalSettings.HttpProtobuf ? AppendPath(baseUri, httpPath) : baseUri;
+            }
         }
 
         var headersKey = r.GetString(Key("HEADERS")) is not null ? Key("HEADERS") : ConfigurationKeys.OtlpHeaders;
@@ -316,7 +326,8 @@ internal sealed class AgentSettings
         {
             Signal = signal,
             Protocol = protocol,
-            Endpoint = endpoint,
+            Endpoint = endpoint!, // null when a default endpoint is kept as text (EndpointText)
+            EndpointText = defaultEndpoint,
             Headers = headers,
             TimeoutMilliseconds = NoLimitIfZero(r.GetInt(timeoutKey, 10_000)),
             Compression = r.GetEnum(compressionKey, "none", "none", "gzip"),

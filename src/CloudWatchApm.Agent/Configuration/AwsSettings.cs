@@ -11,7 +11,14 @@ internal sealed class AwsSettings
 
     internal bool ApplicationSignalsEnabled { get; private set; }
 
-    internal Uri ApplicationSignalsEndpoint { get; private set; } = new(DefaultApplicationSignalsEndpoint);
+    private Uri? _applicationSignalsEndpoint;
+
+    /// <summary>The default is parsed on first use, off the app's start-up path (see OtlpSignalSettings.Endpoint).</summary>
+    internal Uri ApplicationSignalsEndpoint
+    {
+        get => _applicationSignalsEndpoint ??= new Uri(DefaultApplicationSignalsEndpoint);
+        private set => _applicationSignalsEndpoint = value;
+    }
 
     /// <summary>OTEL_AWS_HTTP_OPERATION_PATHS, each a path template such as /users/{id}.</summary>
     internal IReadOnlyList<string> OperationPaths { get; private set; } = [];

@@ -11,7 +11,25 @@ internal sealed class OtlpSignalSettings
 
     internal required string Protocol { get; init; }
 
-    internal required Uri Endpoint { get; init; }
+    private Uri? _endpoint;
+    private string? _endpointText;
+
+    /// <summary>
+    /// The endpoint. A default one is kept as text and parsed on first use: the settings are
+    /// read on the app's main thread before its Main, where System.Uri's first use costs a few
+    /// milliseconds, and the endpoint is only needed where the providers are built.
+    /// </summary>
+    internal Uri Endpoint
+    {
+        get => _endpoint ??= new Uri(_endpointText ?? throw new InvalidOperationException("no endpoint for " + Signal));
+        init => _endpoint = value;
+    }
+
+    /// <summary>An endpoint known to be a valid absolute URL (the defaults), parsed when first used.</summary>
+    internal string? EndpointText
+    {
+        init => _endpointText = value;
+    }
 
     internal IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
