@@ -47,8 +47,8 @@ public sealed class ReadyToRunTests
         Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app did not exit");
         Assert.Equal(0, app.ExitCode);
 
-        // A console app builds its providers on its own thread before Main, so the stage's count
-        // is the agent's alone. Per-assembly ReadyToRun left about 115 methods to the JIT here
+        // A console app's providers are built in the startup hook, before Main, so the count of
+        // methods the stage's thread JIT-compiled is the agent's alone. Per-assembly ReadyToRun left about 115 methods to the JIT here
         // (generic framework types over the SDK's and DI's own structs); with cross-module
         // generics about 30 remain. The bound sits between the two.
         var log = app.AgentLog();
