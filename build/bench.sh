@@ -110,8 +110,13 @@ cleanup() {
 trap cleanup EXIT
 
 # free_port VAR: a loopback port nothing accepts connections on and no earlier call returned
-# (not called in a subshell, so the counter moves on).
-next_port=$((20000 + RANDOM % 20000))
+# (not called in a subshell, so the counter moves on). The ports come from below the kernel's
+# ephemeral range: there, an outgoing connection (wrk, curl, an app's own client) could take a
+# port between this check and the server's bind, which once aborted a run.
+ephemeral_low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+port_span=$((ephemeral_low - 11000))
+[ "$port_span" -ge 1000 ] || port_span=1000
+next_port=$((10000 + RANDOM % port_span))
 free_port() {
   while (exec 3<>"/dev/tcp/127.0.0.1/$next_port") 2>/dev/null; do next_port=$((next_port + 1)); done
   printf -v "$1" '%s' "$next_port"
