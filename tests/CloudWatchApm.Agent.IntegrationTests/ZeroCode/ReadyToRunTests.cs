@@ -48,9 +48,10 @@ public sealed class ReadyToRunTests
         Assert.Equal(0, app.ExitCode);
 
         // A console app's providers are built in the startup hook, before Main, so the count of
-        // methods the stage's thread JIT-compiled is the agent's alone. Per-assembly ReadyToRun left about 115 methods to the JIT here
-        // (generic framework types over the SDK's and DI's own structs); with cross-module
-        // generics about 30 remain. The bound sits between the two.
+        // methods the stage's thread JIT-compiled is the agent's alone. Per-assembly ReadyToRun
+        // left about 115 methods to the JIT here (generic framework types over the SDK's and
+        // DI's own structs); with cross-module generics about 30 remain. The bound sits between
+        // the two.
         var log = app.AgentLog();
         var stage = Regex.Match(log, @"stage 'traces' took [\d.]+ ms, of which JIT [\d.]+ ms \((\d+) methods\)");
         Assert.True(stage.Success, log);
