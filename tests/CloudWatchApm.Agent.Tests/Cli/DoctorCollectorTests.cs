@@ -131,10 +131,10 @@ public sealed class DoctorCollectorTests : IAsyncLifetime
         silent.Start();
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
 
-        var result = await Check(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + port), ("OTEL_EXPORTER_OTLP_TIMEOUT", "300"));
+        var result = await Check(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + port), ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"));
 
         Assert.Equal(CheckStatus.Fail, result.Status);
-        Assert.Equal("timeout: connected to 127.0.0.1:" + port + " but no answer within 300 ms", result.Summary);
+        Assert.Equal("timeout: connected to 127.0.0.1:" + port + " but no answer within 2000 ms", result.Summary);
     }
 
     [Fact]
