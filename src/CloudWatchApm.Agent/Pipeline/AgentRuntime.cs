@@ -34,7 +34,6 @@ internal sealed class AgentRuntime
     private PosixSignalRegistration? _sigterm;
     private int _shutdown;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ManualResetEventSlim _resourceReady = new();
     private List<TextMapPropagator>? _propagators;
     private DeferredRuntimePropagator? _deferredPropagator;
 
@@ -47,6 +46,8 @@ internal sealed class AgentRuntime
     internal static AgentRuntime? Current { get; private set; }
 
     internal IReadOnlyList<string> Enabled => _enabled;
+
+    internal AgentSettings Settings => _settings;
 
     internal TracerProvider? TracerProvider => _tracerProvider;
 
@@ -129,7 +130,6 @@ internal sealed class AgentRuntime
                 }
                 catch (Exception ex)
                 {
-                    runtime._resourceReady.Set();
                     runtime._ready.TrySetResult();
                     AgentLog.Error("the agent's background start failed; the application runs without it", ex);
                 }
@@ -186,7 +186,6 @@ internal sealed class AgentRuntime
 
             SdkConfiguration = OtlpSetup.BuildSdkConfiguration(s, environment);
             Resource = Guard("resource", () => ResourceFactory.Create(s)) ?? ResourceBuilder.CreateEmpty().AddService(s.ServiceName);
-            _resourceReady.Set();
             if (s.TracesEnabled && !IsOnlyNone(s.TracesExporters))
             {
                 _tracerProvider = Guard("traces", BuildTracing);
@@ -230,7 +229,6 @@ internal sealed class AgentRuntime
         }
         finally
         {
-            _resourceReady.Set();
             _ready.TrySetResult();
             try
             {
@@ -370,17 +368,12 @@ internal sealed class AgentRuntime
     private static void AddConsoleMetrics(MeterProviderBuilder builder, int intervalMilliseconds) =>
         builder.AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = intervalMilliseconds);
 
-    /// <summary>Configures an app's logging builder the way the agent exports logs.</summary>
+    /// <summary>
+    /// The options of the OpenTelemetry logger provider behind an app's DeferredLoggerProvider,
+    /// which builds it once the providers are ready (so the resource exists).
+    /// </summary>
     internal void ConfigureLogging(OpenTelemetryLoggerOptions options)
     {
-        // The app's logger provider is built early in the host's Build(), usually while the
-        // agent is still building its providers in the background. Logs need only the resource:
-        // wait for that (bounded) and let the host go on building in parallel with the rest.
-        if (!_resourceReady.Wait(5000))
-        {
-            AgentLog.Warn("the agent's resource was not ready within 5 s; the application's logs are exported with service.name only");
-        }
-
         var s = _settings;
         options.SetResourceBuilder(Resource ?? ResourceBuilder.CreateEmpty().AddService(s.ServiceName));
         options.IncludeFormattedMessage = true;

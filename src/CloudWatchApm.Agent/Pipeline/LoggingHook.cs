@@ -1,10 +1,12 @@
 // ILogger export without code changes. Hosts (HostBuilder, HostApplicationBuilder and so
 // WebApplicationBuilder) announce themselves on the "Microsoft.Extensions.Hosting"
 // DiagnosticListener while building, before the service provider exists; that is the moment
-// to add the OpenTelemetry logger provider to the app's own logging.
+// to add the agent's logger provider to the app's own logging (a stand-in for OpenTelemetry's,
+// built later off the app's start-up path; see DeferredLoggerProvider).
 using System.Diagnostics;
 using CloudWatchApm.Agent.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Logs;
@@ -13,7 +15,7 @@ namespace CloudWatchApm.Agent.Pipeline;
 
 internal static class LoggingHook
 {
-    private static readonly List<WeakReference<IServiceProvider>> Hosts = [];
+    private static readonly List<WeakReference<DeferredLoggerProvider>> Providers = [];
     private static AgentRuntime? _runtime;
     private static IDisposable? _subscription;
 
@@ -33,20 +35,17 @@ internal static class LoggingHook
         ForEachProvider(p => p.ForceFlush(timeoutMilliseconds));
     }
 
-    private static void ForEachProvider(Action<LoggerProvider> action)
+    private static void ForEachProvider(Action<DeferredLoggerProvider> action)
     {
-        lock (Hosts)
+        lock (Providers)
         {
-            foreach (var weak in Hosts)
+            foreach (var weak in Providers)
             {
                 try
                 {
-                    if (weak.TryGetTarget(out var services))
+                    if (weak.TryGetTarget(out var provider))
                     {
-                        if (services.GetService<LoggerProvider>() is { } provider)
-                        {
-                            action(provider);
-                        }
+                        action(provider);
                     }
                 }
                 catch (ObjectDisposedException)
@@ -92,19 +91,21 @@ internal static class LoggingHook
             return;
         }
 
-        services.AddLogging(logging => logging.AddOpenTelemetry(runtime.ConfigureLogging));
+        services.AddLogging();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, DeferredLoggerProvider>(_ => Create(runtime)));
         AgentLog.Debug("added OpenTelemetry logging to the application's host");
     }
 
-    private static void OnHostBuilt(object? payload)
+    private static DeferredLoggerProvider Create(AgentRuntime runtime)
     {
-        if (payload is IHost host)
+        var provider = new DeferredLoggerProvider(runtime.Ready, runtime.ConfigureLogging, runtime.Settings.Blrp.MaxQueueSize);
+        lock (Providers)
         {
-            lock (Hosts)
-            {
-                Hosts.Add(new WeakReference<IServiceProvider>(host.Services));
-            }
+            Providers.RemoveAll(weak => !weak.TryGetTarget(out _));
+            Providers.Add(new WeakReference<DeferredLoggerProvider>(provider));
         }
+
+        return provider;
     }
 
     private sealed class ListenerObserver : IObserver<DiagnosticListener>
@@ -135,10 +136,6 @@ internal static class LoggingHook
                 if (value.Key == "HostBuilding")
                 {
                     OnHostBuilding(value.Value);
-                }
-                else if (value.Key == "HostBuilt")
-                {
-                    OnHostBuilt(value.Value);
                 }
             }
             catch (Exception ex)

@@ -63,13 +63,12 @@ public sealed class ZeroCodeTests
     private static async Task<bool> FirstRequestIsTracedAsync(string service)
     {
         // An ECS metadata endpoint that accepts and never answers holds the agent's background
-        // start in resource detection (its 1 s timeout), while the app, which exports no logs
-        // (logs wait for the resource), is already listening.
+        // start in resource detection (its 1 s timeout), while the app is already listening: its
+        // logging does not wait for the agent (see DeferredLoggerProvider).
         await using var metadata = new SilentEndpoint();
         await using var collector = await MockCollector.StartAsync();
         var env = Env(collector, service);
         env["ECS_CONTAINER_METADATA_URI_V4"] = metadata.Url + "/v4/early";
-        env["OTEL_LOGS_EXPORTER"] = "none";
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await using var app = AppProcess.StartApp(TestPaths.App("WebApp", "net10.0"), "WebApp", env);
 
@@ -101,8 +100,21 @@ public sealed class ZeroCodeTests
         Assert.True(app.StandardError.Trim().Length == 0, "stderr: " + app.StandardError);
         var log = app.AgentLog();
         Assert.DoesNotContain("the host waited", log, StringComparison.Ordinal);
-        return System.Text.RegularExpressions.Regex.IsMatch(log, @"the first request waited \d+ ms for the agent's providers");
+        var waited = System.Text.RegularExpressions.Regex.IsMatch(log, @"the first request waited \d+ ms for the agent's providers");
+        if (waited)
+        {
+            // The host's start-up records were written while the providers were held: kept, then
+            // exported with the time they were written, before the first request's span began.
+            var listening = Assert.Single(await collector.WaitForLogsAsync(l => l.Any(IsListening), Traces.Wait), IsListening);
+            Assert.Equal("Microsoft.Hosting.Lifetime", listening.ScopeName);
+            Assert.True(listening.TimeUnixNano < first.StartTimeUnixNano, $"'Now listening on' at {listening.TimeUnixNano}, the first span began at {first.StartTimeUnixNano}");
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(log, @"\d+ log record\(s\) written before the log exporter was ready were passed on to it"), "agent log:\n" + log);
+        }
+
+        return waited;
     }
+
+    private static bool IsListening(ReceivedLog log) => log.Body is string body && body.StartsWith("Now listening on", StringComparison.Ordinal);
 
     [Fact]
     public async Task SelfContainedNet8App_UnderAgent_RunsUntouchedAndSaysWhyInOneLine()
