@@ -130,7 +130,7 @@ clean_env=(env -u DOTNET_STARTUP_HOOKS -u DOTNET_ADDITIONAL_DEPS -u DOTNET_SHARE
 # The app runs from the directory of its .dll, as a deployed app does: ASP.NET Core takes the
 # working directory as its content root, reads appsettings.json there and watches that tree
 # (started from the repository root, it watched about 3,800 directories, which cost the hello
-# world 50 ms of its start, and the Empty template's appsettings.json was not found).
+# world 50 ms of its start).
 spawn() {
   local log=$1 mode=$2 vars=() dir=. arg
   shift 2
