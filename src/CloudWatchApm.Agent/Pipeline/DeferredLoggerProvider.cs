@@ -131,7 +131,7 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
             _replaying = record;
             try
             {
-                record.WriteTo(inner);
+                record.Write();
             }
             catch (Exception ex)
             {
@@ -252,13 +252,14 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
 
         protected DeferredLogger Logger { get; } = logger;
 
-        internal abstract void WriteTo(OpenTelemetryLoggerProvider provider);
+        /// <summary>Writes the record through its logger's OpenTelemetry logger, which exists by then.</summary>
+        internal abstract void Write();
     }
 
     private sealed class Pending<TState>(DeferredLogger logger, DateTime timestamp, ActivityContext context, List<object?>? scopes, LogLevel level, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         : Pending(logger, timestamp, context, scopes)
     {
-        internal override void WriteTo(OpenTelemetryLoggerProvider provider)
+        internal override void Write()
             => Logger.Inner()?.Log(level, eventId, state, exception, formatter);
     }
 
