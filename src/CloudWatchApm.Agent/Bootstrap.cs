@@ -39,7 +39,7 @@ internal static class Bootstrap
             AgentLogFile.Level = settings.LogLevel;
 
             // One list of problems, the agent's and the AWS ones, as `cwapm doctor` shows them.
-            var problems = settings.Problems.Concat(AwsHooks.Aws.Problems).ToList();
+            var problems = settings.Problems.Concat(AwsSettings.Process.Problems).ToList();
             foreach (var problem in problems)
             {
                 AgentLog.Warn("configuration: " + problem);
@@ -95,7 +95,9 @@ internal static class Bootstrap
         AgentRuntime.Start(settings, context, ProcessEnvironment.Instance, background, runtime => Started(settings, context, runtime, background, sw, hookMilliseconds));
         if (AgentLog.IsDebug)
         {
-            AgentLog.Debug($"returned to the application after {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F1} ms (hook {hookMilliseconds:F1} ms, settings and pipeline set-up {sw.Elapsed.TotalMilliseconds:F1} ms)");
+            // Loading the SDK belongs to the background build; say whether anything pulled it in here.
+            var sdkLoaded = AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "OpenTelemetry");
+            AgentLog.Debug($"returned to the application after {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F1} ms (hook {hookMilliseconds:F1} ms, settings and pipeline set-up {sw.Elapsed.TotalMilliseconds:F1} ms); OpenTelemetry {(sdkLoaded ? "already loaded" : "not loaded yet")}");
         }
     }
 

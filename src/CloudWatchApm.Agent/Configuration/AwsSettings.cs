@@ -64,5 +64,14 @@ internal sealed class AwsSettings
         return s;
     }
 
+    private static readonly Lazy<AwsSettings> ProcessSettings = new(FromProcess);
+
     internal static AwsSettings FromProcess() => Load(ProcessEnvironment.Instance);
+
+    /// <summary>
+    /// This process's OTEL_AWS_* settings, read once. Bootstrap reads them on the app's main
+    /// thread, before Main, so they are held here, in a class that names no OpenTelemetry type
+    /// (see AwsHooks.Aws).
+    /// </summary>
+    internal static AwsSettings Process => ProcessSettings.Value;
 }

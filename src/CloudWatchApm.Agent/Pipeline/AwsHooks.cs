@@ -25,7 +25,6 @@ internal static class AwsHooks
     // One X-Ray remote sampler per settings object, however many times the sampler is built
     // (Application Signals rebuilds it to wrap it): each would poll the rules on its own.
     private static readonly ConditionalWeakTable<AgentSettings, Sampler> XRayRoots = new();
-    private static readonly Lazy<AwsSettings> ProcessAwsSettings = new(AwsSettings.FromProcess);
 
     internal static bool XRayPropagation(AgentSettings settings) => settings.Propagators.Contains("xray");
 
@@ -66,9 +65,12 @@ internal static class AwsHooks
 
     /// <summary>
     /// The OTEL_AWS_* settings of this process, read once. Their problems are reported with the
-    /// agent's own by Bootstrap (one list, one fail-fast decision).
+    /// agent's own by Bootstrap (one list, one fail-fast decision). They are held by
+    /// AwsSettings, not in a static field here: reading such a field runs this class's static
+    /// initialiser, whose fields name OpenTelemetry types, and that loaded the SDK on the app's
+    /// main thread before Main (and before Bootstrap decides whether to step aside).
     /// </summary>
-    internal static AwsSettings Aws => ProcessAwsSettings.Value;
+    internal static AwsSettings Aws => AwsSettings.Process;
 
     /// <summary>
     /// AWS additions to the tracer provider (AWS SDK spans, Application Signals); nothing
