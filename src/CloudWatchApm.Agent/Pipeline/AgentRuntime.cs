@@ -29,6 +29,8 @@ internal sealed class AgentRuntime
     private TracerProvider? _tracerProvider;
     private volatile MeterProvider? _meterProvider;
     private DeferredStart? _deferredMetrics;
+    private DeferredStart? _deferredLogs;
+    private readonly TaskCompletionSource _logsStart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _metricsDescription = string.Empty;
     private PosixSignalRegistration? _sigint;
     private PosixSignalRegistration? _sigterm;
@@ -55,6 +57,15 @@ internal sealed class AgentRuntime
 
     /// <summary>The metrics start of an ASP.NET Core app, until its first request has ended; null when metrics start with the providers.</summary>
     internal DeferredStart? DeferredMetrics => _deferredMetrics;
+
+    /// <summary>The log exporter's start in an ASP.NET Core app, until its first request has ended; null when it starts with the providers.</summary>
+    internal DeferredStart? DeferredLogs => _deferredLogs;
+
+    /// <summary>Completes when the app's log exporter is to be built (see DeferredLoggerProvider).</summary>
+    internal Task LogsReady => _deferredLogs is null ? _ready.Task : _logsStart.Task;
+
+    /// <summary>Starts a log exporter that is still waiting for the first request now (the app is stopping or flushing).</summary>
+    internal void StartLogsNow(string why) => _deferredLogs?.Start(why);
 
     internal ResourceBuilder? Resource { get; private set; }
 
@@ -84,6 +95,13 @@ internal sealed class AgentRuntime
 
         if (settings.LogsEnabled && !IsOnlyNone(settings.LogsExporters) && settings.IsInstrumentationEnabled("LOGS", InstrumentationCatalog.ILogger))
         {
+            // Like the metrics, an ASP.NET Core app's log exporter is built once the app has
+            // answered its first request; the records written before are kept until then.
+            if (background)
+            {
+                runtime._deferredLogs = new DeferredStart("logs", runtime.StartLogs);
+            }
+
             Guard("logs", () => LoggingHook.Install(runtime));
         }
         else
@@ -230,6 +248,7 @@ internal sealed class AgentRuntime
         finally
         {
             _ready.TrySetResult();
+            _deferredLogs?.StartWithin(DeferredStart.FallbackMilliseconds);
             try
             {
                 onReady(this);
@@ -362,6 +381,16 @@ internal sealed class AgentRuntime
         }
     }
 
+    /// <summary>Lets the app's DeferredLoggerProviders build their exporters, on DeferredStart's thread.</summary>
+    private void StartLogs(string why)
+    {
+        // The log exporter needs the resource, which exists once the providers are ready. Unlike
+        // the metrics it also starts at shutdown: the records kept until now are exported then.
+        WaitFor(_ready.Task, Timeout.Infinite);
+        AgentLog.Debug("log export starting " + why);
+        _logsStart.TrySetResult();
+    }
+
     // Its own method: a delegate over the console exporter's options in BuildMetrics made the
     // runtime load OpenTelemetry.Exporter.Console on every start, console exporter or not.
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -417,6 +446,7 @@ internal sealed class AgentRuntime
             var timeout = Math.Min(_settings.ShutdownTimeoutMilliseconds, 5000);
             _tracerProvider?.ForceFlush(timeout);
             _meterProvider?.ForceFlush(timeout);
+            StartLogsNow("on " + reason);
             LoggingHook.Flush(timeout);
             AgentLog.Debug("flushed telemetry on " + reason);
         }
@@ -442,6 +472,7 @@ internal sealed class AgentRuntime
             _sigint?.Dispose();
             WaitUntilReady(Remaining());
             _tracerProvider?.Shutdown(Remaining());
+            StartLogsNow("at shutdown");
             LoggingHook.Shutdown(Remaining());
             _deferredMetrics?.CancelOrWait(Remaining());
             _meterProvider?.Shutdown(Remaining());

@@ -2,8 +2,12 @@
 // provider (the SDK, the OTLP exporter, its export thread) on the app's main thread while the
 // host is built cost a hosted hello world about 12 ms before its first response; this stand-in
 // costs nothing to create. The OpenTelemetry provider behind it is built on a thread-pool thread
-// once the agent's providers are ready. Records written before that are kept (bounded) and
-// written through it then, with the time, trace context and scopes they had when written.
+// when the agent lets it: for an ASP.NET Core app after its first request (building it while
+// the app starts, even in the background, cost the hello world's first response another 7-13 ms),
+// else once the agent's providers are ready. Records written before that are kept (bounded) and
+// written through it then, with the time, trace context and scopes they had when written. An
+// app that stops first still gets them exported: disposing, flushing or shutting down asks for
+// the build and waits for it, a bounded time.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using CloudWatchApm.Agent.Diagnostics;
@@ -32,18 +36,28 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
     private Queue<Pending>? _pending = new();
     private volatile OpenTelemetryLoggerProvider? _inner;
     private volatile bool _closed;
+    private readonly TaskCompletionSource _attachEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _ready;
+    private readonly Action? _requestStart;
+    private int _attachStarted;
     private int _dropped;
     private IExternalScopeProvider? _appScopes;
 
-    /// <param name="ready">Completes when the OpenTelemetry provider may be built (the agent's resource exists).</param>
+    /// <param name="ready">Completes when the OpenTelemetry provider is to be built (the agent's resource exists by then).</param>
     /// <param name="configure">Adds the resource and the exporters' processors to the provider's options.</param>
     /// <param name="maxPending">Records kept while waiting; more are counted and dropped.</param>
-    internal DeferredLoggerProvider(Task ready, Action<OpenTelemetryLoggerOptions> configure, int maxPending)
+    /// <param name="requestStart">Asks for <paramref name="ready"/> to complete now (the app is stopping or flushing); null when nothing can hurry it.</param>
+    internal DeferredLoggerProvider(Task ready, Action<OpenTelemetryLoggerOptions> configure, int maxPending, Action? requestStart = null)
     {
         _configure = configure;
         _maxPending = maxPending;
+        _ready = ready;
+        _requestStart = requestStart;
         ready.ContinueWith(static (_, state) => ((DeferredLoggerProvider)state!).Attach(), this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
+
+    /// <summary>How long disposing waits for the provider to be built so that the kept records are exported.</summary>
+    internal const int DisposeWaitMilliseconds = 2000;
 
     /// <summary>True once the OpenTelemetry provider is built and the waiting records went through it.</summary>
     internal bool IsAttached => _inner is not null && _pending is null;
@@ -55,12 +69,23 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
 
     void ISupportExternalScope.SetScopeProvider(IExternalScopeProvider scopeProvider) => _appScopes = scopeProvider;
 
-    /// <summary>Exports what the provider holds; false when it is not built yet (nothing to flush but the waiting records).</summary>
+    /// <summary>
+    /// Exports what the provider holds. Records still waiting for it first make it be built
+    /// (within the same time). False when it could not be built in time, or not at all.
+    /// </summary>
     internal bool ForceFlush(int timeoutMilliseconds)
-        => _inner is not null && _stamp.ParentProvider is LoggerProvider provider && provider.ForceFlush(timeoutMilliseconds);
+    {
+        var started = Stopwatch.GetTimestamp();
+        AttachIfWaiting(timeoutMilliseconds);
+        var left = Math.Max(0, timeoutMilliseconds - (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return _inner is not null && _stamp.ParentProvider is LoggerProvider provider && provider.ForceFlush(left);
+    }
 
     public void Dispose()
     {
+        // The host disposes its providers when the app stops: records still waiting are exported
+        // first, unless the provider cannot be built soon enough.
+        AttachIfWaiting(DisposeWaitMilliseconds);
         OpenTelemetryLoggerProvider? inner;
         lock (_gate)
         {
@@ -73,7 +98,56 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
         inner?.Dispose();
     }
 
+    /// <summary>
+    /// When records are waiting for a provider that is not built yet, asks for the build and
+    /// waits for it, at most the given time. Without a way to hurry it and before it may be
+    /// built, nothing is waited for.
+    /// </summary>
+    private void AttachIfWaiting(int timeoutMilliseconds)
+    {
+        lock (_gate)
+        {
+            if (_inner is not null || _closed || _pending is not { Count: > 0 })
+            {
+                return;
+            }
+        }
+
+        if (_requestStart is null && !_ready.IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            _requestStart?.Invoke();
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Debug("could not ask for the log exporter to be built: " + ex.Message);
+        }
+
+        _attachEnded.Task.Wait(Math.Max(0, timeoutMilliseconds));
+    }
+
     private void Attach()
+    {
+        if (Interlocked.Exchange(ref _attachStarted, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            AttachOnce();
+        }
+        finally
+        {
+            _attachEnded.TrySetResult();
+        }
+    }
+
+    private void AttachOnce()
     {
         OpenTelemetryLoggerProvider inner;
         try

@@ -2,7 +2,8 @@
 // WebApplicationBuilder) announce themselves on the "Microsoft.Extensions.Hosting"
 // DiagnosticListener while building, before the service provider exists; that is the moment
 // to add the agent's logger provider to the app's own logging (a stand-in for OpenTelemetry's,
-// built later off the app's start-up path; see DeferredLoggerProvider).
+// built later off the app's start-up path, for an ASP.NET Core app after its first request; see
+// DeferredLoggerProvider).
 using System.Diagnostics;
 using CloudWatchApm.Agent.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -98,7 +99,7 @@ internal static class LoggingHook
 
     private static DeferredLoggerProvider Create(AgentRuntime runtime)
     {
-        var provider = new DeferredLoggerProvider(runtime.Ready, runtime.ConfigureLogging, runtime.Settings.Blrp.MaxQueueSize);
+        var provider = new DeferredLoggerProvider(runtime.LogsReady, runtime.ConfigureLogging, runtime.Settings.Blrp.MaxQueueSize, () => runtime.StartLogsNow("as the application stops"));
         lock (Providers)
         {
             Providers.RemoveAll(weak => !weak.TryGetTarget(out _));

@@ -8,8 +8,8 @@
 //   provider. Usually the providers are ready long before a client connects, and nobody waits.
 // - any other host (a worker whose background services may call out at once) waits when it
 //   announces "HostBuilt", after its services exist and before it starts them.
-// It also tells the deferred metrics start (DeferredStart) when a web host's first request has
-// ended.
+// It also tells the deferred starts of the metrics and of the log exporter (DeferredStart) when
+// a web host's first request has ended.
 using System.Diagnostics;
 using CloudWatchApm.Agent.Diagnostics;
 using Microsoft.Extensions.Hosting;
@@ -36,7 +36,7 @@ internal static class StartupGate
     internal static bool Install(AgentRuntime runtime)
     {
         var gate = new Gate(runtime.Ready, MaxWaitMilliseconds);
-        DiagnosticListener.AllListeners.Subscribe(new ListenerObserver(gate, runtime.DeferredMetrics));
+        DiagnosticListener.AllListeners.Subscribe(new ListenerObserver(gate, runtime.DeferredMetrics, runtime.DeferredLogs));
         return true;
     }
 
@@ -142,7 +142,7 @@ internal static class StartupGate
         }
     }
 
-    private sealed class ListenerObserver(Gate gate, DeferredStart? deferredMetrics) : IObserver<DiagnosticListener>
+    private sealed class ListenerObserver(Gate gate, DeferredStart? deferredMetrics, DeferredStart? deferredLogs) : IObserver<DiagnosticListener>
     {
         public void OnNext(DiagnosticListener value)
         {
@@ -162,6 +162,11 @@ internal static class StartupGate
                     if (deferredMetrics is not null)
                     {
                         WatchFirstRequest(value, deferredMetrics);
+                    }
+
+                    if (deferredLogs is not null)
+                    {
+                        WatchFirstRequest(value, deferredLogs);
                     }
                 }
             }

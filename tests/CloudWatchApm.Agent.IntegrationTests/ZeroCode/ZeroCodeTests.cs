@@ -115,6 +115,65 @@ public sealed class ZeroCodeTests
         return waited;
     }
 
+    [Fact]
+    public async Task WebAppStoppedBeforeItsFirstRequest_StillExportsItsStartupLogRecords()
+    {
+        // An ASP.NET Core app's log exporter is built after its first request; the records
+        // written before are kept. An app stopped before any request must still export them.
+        // The scenario needs the stop to come before the 2 s fallback start: a slow machine can
+        // miss that, so it runs again, at most three times in all.
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            if (await StoppedBeforeFirstRequestAsync("stopped-" + attempt))
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("in three starts the app never stopped before the log exporter's fallback start");
+    }
+
+    /// <summary>Starts the web app, stops it as soon as it listens (no request); true when the stop started the log export.</summary>
+    private static async Task<bool> StoppedBeforeFirstRequestAsync(string service)
+    {
+        await using var collector = await MockCollector.StartAsync();
+        await using var app = AppProcess.StartApp(TestPaths.App("WebApp", "net10.0"), "WebApp", Env(collector, service));
+
+        // Listening, without sending a request: a connection that sends nothing is not one.
+        var deadline = DateTime.UtcNow + Ready;
+        var listening = false;
+        while (!listening && DateTime.UtcNow < deadline && !app.HasExited)
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await tcp.ConnectAsync(app.BaseAddress.Host, app.BaseAddress.Port);
+                listening = true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.True(listening, "the app never listened");
+        Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)), "the app did not stop on SIGTERM");
+
+        var log = app.AgentLog();
+        if (!log.Contains("log export starting as the application stops", StringComparison.Ordinal)
+            && !log.Contains("log export starting at shutdown", StringComparison.Ordinal))
+        {
+            Assert.Contains("log export starting no request had ended", log, StringComparison.Ordinal);
+            return false;
+        }
+
+        var records = await collector.WaitForLogsAsync(l => l.Any(IsListening), Traces.Wait);
+        Assert.Equal("Microsoft.Hosting.Lifetime", Assert.Single(records, IsListening).ScopeName);
+        Assert.Empty(collector.Spans);
+        Assert.DoesNotContain("were dropped", log, StringComparison.Ordinal);
+        return true;
+    }
+
     private static bool IsListening(ReceivedLog log) => log.Body is string body && body.StartsWith("Now listening on", StringComparison.Ordinal);
 
     [Fact]

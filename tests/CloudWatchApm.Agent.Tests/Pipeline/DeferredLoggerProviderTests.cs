@@ -57,6 +57,12 @@ public sealed class DeferredLoggerProviderTests
         return (factory, provider!);
     }
 
+    private static void Record(OpenTelemetryLoggerOptions options, Recorder recorder)
+    {
+        options.IncludeFormattedMessage = true;
+        options.AddProcessor(recorder);
+    }
+
     private static async Task AttachedAsync(DeferredLoggerProvider provider)
     {
         var deadline = DateTime.UtcNow + Wait;
@@ -172,6 +178,59 @@ public sealed class DeferredLoggerProviderTests
         Assert.Equal(0, Volatile.Read(ref configured));
         Assert.False(provider.IsAttached);
         provider.CreateLogger("gone").LogInformation("after dispose");
+    }
+
+    [Fact]
+    public void DisposedWhileRecordsWaitForTheStart_AsksForItAndExportsThem()
+    {
+        // An ASP.NET Core app that stops before its first request: the host disposes the
+        // provider, which asks for the deferred start and exports what it kept.
+        var ready = new TaskCompletionSource();
+        var asked = 0;
+        var recorder = new Recorder();
+        var provider = new DeferredLoggerProvider(ready.Task, options => Record(options, recorder), 10, () =>
+        {
+            Interlocked.Increment(ref asked);
+            ready.TrySetResult();
+        });
+        provider.CreateLogger("app").LogInformation("started, then stopped at once");
+        Assert.Empty(recorder.Records);
+
+        provider.Dispose();
+
+        Assert.Equal(1, Volatile.Read(ref asked));
+        Assert.Equal("started, then stopped at once", Assert.Single(recorder.Records).Message);
+        provider.CreateLogger("app").LogInformation("after dispose");
+        Assert.Single(recorder.Records);
+    }
+
+    [Fact]
+    public void DisposedWithNothingWaiting_DoesNotAskForTheStart()
+    {
+        var asked = 0;
+        var provider = new DeferredLoggerProvider(new TaskCompletionSource().Task, _ => { }, 10, () => Interlocked.Increment(ref asked));
+
+        provider.Dispose();
+
+        Assert.Equal(0, Volatile.Read(ref asked));
+        Assert.False(provider.IsAttached);
+    }
+
+    [Fact]
+    public void ForceFlushWhileRecordsWait_AsksForTheStartThenFlushes()
+    {
+        // SIGINT and the agent's shutdown flush: the kept records must not wait for a request.
+        var ready = new TaskCompletionSource();
+        var recorder = new Recorder();
+        var provider = new DeferredLoggerProvider(ready.Task, options => Record(options, recorder), 10, () => ready.TrySetResult());
+        provider.CreateLogger("app").LogWarning("kept");
+
+        Assert.True(provider.ForceFlush(5000));
+
+        Assert.True(provider.IsAttached);
+        Assert.Equal("kept", Assert.Single(recorder.Records).Message);
+        Assert.Equal(1, recorder.Flushes);
+        provider.Dispose();
     }
 
     [Fact]
