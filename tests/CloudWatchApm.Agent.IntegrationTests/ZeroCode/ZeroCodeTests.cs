@@ -49,15 +49,21 @@ public sealed class ZeroCodeTests
         // built (about 1 s after start). A cold machine can start the app later than that; the
         // request is then traced without waiting and the scenario proves nothing about the
         // gate, so it runs again, at most three times in all.
+        await InThreeStartsAsync(FirstRequestIsTracedAsync, "early", "the first request never arrived before the agent's providers were built");
+    }
+
+    /// <summary>Runs a timing-dependent scenario until it happened (true), at most three times.</summary>
+    private static async Task InThreeStartsAsync(Func<string, Task<bool>> scenario, string service, string never)
+    {
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            if (await FirstRequestIsTracedAsync("early-" + attempt))
+            if (await scenario(service + "-" + attempt))
             {
                 return;
             }
         }
 
-        Assert.Fail("in three starts the first request never arrived before the agent's providers were built");
+        Assert.Fail("in three starts " + never);
     }
 
     /// <summary>Starts the web app with its providers held ~1 s; true when the first request had to wait.</summary>
@@ -122,15 +128,7 @@ public sealed class ZeroCodeTests
         // written before are kept. An app stopped before any request must still export them.
         // The scenario needs the stop to come before the 2 s fallback start: a slow machine can
         // miss that, so it runs again, at most three times in all.
-        for (var attempt = 1; attempt <= 3; attempt++)
-        {
-            if (await StoppedBeforeFirstRequestAsync("stopped-" + attempt))
-            {
-                return;
-            }
-        }
-
-        Assert.Fail("in three starts the app never stopped before the log exporter's fallback start");
+        await InThreeStartsAsync(StoppedBeforeFirstRequestAsync, "stopped", "the app never stopped before the log exporter's fallback start");
     }
 
     /// <summary>Starts the web app, stops it as soon as it listens (no request); true when the stop started the log export.</summary>
