@@ -58,6 +58,18 @@ for log in "$results"/*.log; do
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 [ "$failed" -gt 0 ] && status=1
+if [ "$failed" -gt 0 ]; then
+  # Repeat each failure (name, message, start of its stack and output) at the end, where a CI
+  # tail shows it; in the logs above it sits among hundreds of passing lines.
+  say "failed tests"
+  for log in "$results"/*.log; do
+    awk '
+      /^  Failed / { on = 1; n = 0 }
+      on && (/^  (Passed|Skipped) / || /^\[xUnit/ || /^Test Run / || /^Total tests:/) { on = 0 }
+      on { if (n < 60) print; else if (n == 60) print "  ... (rest in the log)"; n++ }
+    ' "$log"
+  done
+fi
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -92,12 +92,14 @@ internal static class Bootstrap
         // ASP.NET Core apps take a few hundred milliseconds before they can serve: build the
         // providers in parallel with that (a request that comes earlier waits for them).
         var background = !settings.FailFast && context.AppHas("Microsoft.AspNetCore.Hosting");
+
+        // Loading the SDK belongs to the background build; at debug level, say whether this
+        // thread (the app's, before Main) pulled it in.
+        using var sdkLoad = AgentLog.IsDebug ? new AssemblyLoadWatch("OpenTelemetry") : null;
         AgentRuntime.Start(settings, context, ProcessEnvironment.Instance, background, runtime => Started(settings, context, runtime, background, sw, hookMilliseconds));
-        if (AgentLog.IsDebug)
+        if (sdkLoad is not null)
         {
-            // Loading the SDK belongs to the background build; say whether anything pulled it in here.
-            var sdkLoaded = AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "OpenTelemetry");
-            AgentLog.Debug($"returned to the application after {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F1} ms (hook {hookMilliseconds:F1} ms, settings and pipeline set-up {sw.Elapsed.TotalMilliseconds:F1} ms); OpenTelemetry {(sdkLoaded ? "already loaded" : "not loaded yet")}");
+            AgentLog.Debug($"returned to the application after {hookMilliseconds + sw.Elapsed.TotalMilliseconds:F1} ms (hook {hookMilliseconds:F1} ms, settings and pipeline set-up {sw.Elapsed.TotalMilliseconds:F1} ms); OpenTelemetry {(sdkLoad.LoadedHere ? "already loaded" : "not loaded yet")}");
         }
     }
 
