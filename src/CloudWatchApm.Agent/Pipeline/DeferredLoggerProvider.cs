@@ -5,9 +5,11 @@
 // when the agent lets it: for an ASP.NET Core app after its first request (building it while
 // the app starts, even in the background, cost the hello world's first response another 7-13 ms),
 // else once the agent's providers are ready. Records written before that are kept (bounded) and
-// written through it then, with the time, trace context and scopes they had when written. An
-// app that stops first still gets them exported: disposing, flushing or shutting down asks for
-// the build and waits for it, a bounded time.
+// written through it then, with the time, trace context and scopes they had when written. What
+// they hold is copied when they are written (their values, formatted message and scope values):
+// ASP.NET Core's request records and scopes read the request lazily, and once it has ended they
+// throw. An app that stops first still gets them exported: disposing, flushing or shutting down
+// asks for the build and waits for it, a bounded time.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using CloudWatchApm.Agent.Diagnostics;
@@ -229,7 +231,7 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
     }
 
     /// <summary>Keeps a record until the provider exists; false when it exists (write it directly).</summary>
-    private bool TryKeep(Func<Pending> capture)
+    private bool TryKeep(Pending record)
     {
         lock (_gate)
         {
@@ -242,7 +244,7 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
             {
                 if (pending.Count < _maxPending)
                 {
-                    pending.Enqueue(capture());
+                    pending.Enqueue(record);
                 }
                 else
                 {
@@ -255,6 +257,7 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
         }
     }
 
+    /// <summary>The app's current scopes, each key-value scope copied (see <see cref="Snapshot"/>).</summary>
     private List<object?>? CaptureScopes()
     {
         if (_appScopes is not { } scopes)
@@ -263,8 +266,30 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
         }
 
         var list = new List<object?>();
-        scopes.ForEachScope(static (scope, state) => state.Add(scope), list);
+        scopes.ForEachScope(static (scope, state) => state.Add(scope is IEnumerable<KeyValuePair<string, object?>> pairs ? Snapshot.Of(pairs, scope.ToString()) : scope), list);
         return list.Count == 0 ? null : list;
+    }
+
+    /// <summary>
+    /// A record kept until the provider exists: its state's key-value pairs and formatted message
+    /// copied now, as are the scopes'. Should copying fail, the record keeps what it was given.
+    /// </summary>
+    private Pending Capture<TState>(DeferredLogger logger, LogLevel level, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        var timestamp = DateTime.UtcNow;
+        var context = Activity.Current?.Context ?? default;
+        try
+        {
+            var copy = Snapshot.Of(state as IEnumerable<KeyValuePair<string, object?>> ?? [], formatter is null ? null : formatter(state, exception));
+            return new Pending<Snapshot>(logger, timestamp, context, CaptureScopes(), level, eventId, copy, exception, Snapshot.Format);
+        }
+        catch (Exception ex)
+        {
+            AgentLog.Debug("a log record written before the log exporter was ready is kept as written; copying it failed: " + ex.Message);
+            List<object?>? scopes = null;
+            _appScopes?.ForEachScope(static (scope, list) => list.Add(scope), scopes = []);
+            return new Pending<TState>(logger, timestamp, context, scopes is { Count: > 0 } ? scopes : null, level, eventId, state, exception, formatter);
+        }
     }
 
     private sealed class DeferredLogger(DeferredLoggerProvider owner, string category) : ILogger
@@ -291,9 +316,7 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
                 return;
             }
 
-            var timestamp = DateTime.UtcNow;
-            var context = Activity.Current?.Context ?? default;
-            if (!owner.TryKeep(() => new Pending<TState>(this, timestamp, context, owner.CaptureScopes(), logLevel, eventId, state, exception, formatter)))
+            if (!owner.TryKeep(owner.Capture(this, logLevel, eventId, state, exception, formatter)))
             {
                 // The provider appeared meanwhile.
                 Inner()!.Log(logLevel, eventId, state, exception, formatter);
@@ -335,6 +358,27 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
     {
         internal override void Write()
             => Logger.Inner()?.Log(level, eventId, state, exception, formatter);
+    }
+
+    /// <summary>
+    /// A copy of a record's state or of a key-value scope, taken when it was written: the pairs
+    /// as they were, and the text (the formatted message, or the scope's own text).
+    /// </summary>
+    private sealed class Snapshot(KeyValuePair<string, object?>[] pairs, string? text) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        internal static readonly Func<Snapshot, Exception?, string> Format = static (snapshot, _) => snapshot.ToString();
+
+        public int Count => pairs.Length;
+
+        public KeyValuePair<string, object?> this[int index] => pairs[index];
+
+        internal static Snapshot Of(IEnumerable<KeyValuePair<string, object?>> pairs, string? text) => new([.. pairs], text);
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => ((IEnumerable<KeyValuePair<string, object?>>)pairs).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => text ?? string.Empty;
     }
 
     /// <summary>Gives a record written while waiting the time and trace context it was written with.</summary>

@@ -40,9 +40,22 @@ public sealed class ZeroCodeTests
         Assert.True(Regex.IsMatch(handBack, @"returned to the application after [\d.]+ ms \(.*\); OpenTelemetry not loaded yet$"), handBack);
         Assert.Matches(@"providers ready \d+ ms after the process started; the runtime had JIT-compiled [1-9]\d* methods in \d+ ms by then", log);
         Assert.Matches(@"stage 'traces' took [\d.]+ ms, of which JIT [\d.]+ ms \([1-9]\d* methods\)", log);
+
+        // The first request (GET /health) ends before the log exporter is built: its records are
+        // kept, copied as they are written (ASP.NET Core's request records and scope read the
+        // request, which is gone by then), and arrive whole, with the request's scope.
+        var starting = (await collector.WaitForLogsAsync(l => l.Any(IsHealthRequestStarting), Traces.Wait)).First(IsHealthRequestStarting);
+        Assert.Equal("Microsoft.AspNetCore.Hosting.Diagnostics", starting.ScopeName);
+        Assert.Equal("/health", starting.Attributes.GetValueOrDefault("RequestPath"));
+        Assert.Equal("GET", starting.Attributes.GetValueOrDefault("Method"));
+        Assert.DoesNotContain("could not be passed on", app.AgentLog(), StringComparison.Ordinal);
+
         Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)), "the app did not stop on SIGTERM");
         Assert.Equal(string.Empty, app.StandardError.Trim());
     }
+
+    private static bool IsHealthRequestStarting(ReceivedLog log)
+        => log.Body is string body && body.StartsWith("Request starting", StringComparison.Ordinal) && log.Attributes.GetValueOrDefault("Path") as string == "/health";
 
     [Fact]
     public async Task WebApp_FirstRequestBeforeProvidersAreBuilt_WaitsForThemAndIsTraced()

@@ -17,7 +17,14 @@ public sealed class DeferredLoggerProviderTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private sealed record Seen(string Message, DateTime Timestamp, ActivityTraceId TraceId, ActivitySpanId SpanId, ActivityTraceFlags Flags, string Scopes, string? Thread);
+    private sealed record Seen(string Message, DateTime Timestamp, ActivityTraceId TraceId, ActivitySpanId SpanId, ActivityTraceFlags Flags, string Scopes, string? Thread)
+    {
+        /// <summary>The record's attributes, "key=value" joined by ",".</summary>
+        internal string Attributes { get; init; } = string.Empty;
+
+        /// <summary>The key-value pairs of its scopes, "key=value" joined by ",".</summary>
+        internal string ScopePairs { get; init; } = string.Empty;
+    }
 
     /// <summary>What reached the OpenTelemetry provider, as the exporters would see it.</summary>
     private sealed class Recorder : BaseProcessor<LogRecord>
@@ -30,7 +37,21 @@ public sealed class DeferredLoggerProviderTests
         {
             var scopes = new List<string>();
             data.ForEachScope((scope, list) => list.Add(scope.Scope?.ToString() ?? "null"), scopes);
-            Records.Enqueue(new Seen(data.FormattedMessage ?? string.Empty, data.Timestamp, data.TraceId, data.SpanId, data.TraceFlags, string.Join("/", scopes), Thread.CurrentThread.Name));
+            var scopePairs = new List<string>();
+            data.ForEachScope(
+                (scope, list) =>
+                {
+                    foreach (var pair in scope)
+                    {
+                        list.Add(pair.Key + "=" + pair.Value);
+                    }
+                },
+                scopePairs);
+            Records.Enqueue(new Seen(data.FormattedMessage ?? string.Empty, data.Timestamp, data.TraceId, data.SpanId, data.TraceFlags, string.Join("/", scopes), Thread.CurrentThread.Name)
+            {
+                Attributes = string.Join(",", data.Attributes?.Select(p => p.Key + "=" + p.Value) ?? []),
+                ScopePairs = string.Join(",", scopePairs),
+            });
         }
 
         protected override bool OnForceFlush(int timeoutMilliseconds)
@@ -123,6 +144,81 @@ public sealed class DeferredLoggerProviderTests
         Assert.Equal(default, late.TraceId);
         Assert.Equal(string.Empty, late.Scopes);
         Assert.Equal(0, provider.Dropped);
+    }
+
+    [Fact]
+    public async Task RecordWrittenBeforeReady_WhoseStateAndScopeThrowOnceItsRequestEnded_ArrivesAsWritten()
+    {
+        // ASP.NET Core's request records and its request scope read the request lazily; once the
+        // request has ended they throw. A record kept for later must not depend on them.
+        var ready = new TaskCompletionSource();
+        var recorder = new Recorder();
+        var (factory, provider) = App(ready.Task, recorder);
+        using var _ = factory;
+        var logger = factory.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics");
+
+        var request = new FakeRequest("/orders/7");
+        using (logger.BeginScope(new RequestScope(request)))
+        {
+            logger.Log(LogLevel.Information, new EventId(1), new RequestStartingLog(request), null, static (state, _) => state.ToString());
+        }
+
+        request.End();
+        Assert.Throws<ObjectDisposedException>(() => new RequestStartingLog(request).ToString());
+        ready.SetResult();
+        await AttachedAsync(provider);
+
+        var record = Assert.Single(recorder.Records);
+        Assert.Equal("Request starting GET /orders/7", record.Message);
+        Assert.Equal("Path=/orders/7,{OriginalFormat}=Request starting GET {Path}", record.Attributes);
+        Assert.Equal("request /orders/7", record.Scopes);
+        Assert.Equal("RequestPath=/orders/7", record.ScopePairs);
+        Assert.Equal(0, provider.Dropped);
+    }
+
+    /// <summary>Stands in for an HTTP request whose features are gone once it has ended.</summary>
+    private sealed class FakeRequest(string path)
+    {
+        private bool _ended;
+
+        internal string Path => _ended ? throw new ObjectDisposedException("IFeatureCollection") : path;
+
+        internal void End() => _ended = true;
+    }
+
+    /// <summary>Reads the request when enumerated or formatted, like ASP.NET Core's request-starting record.</summary>
+    private sealed class RequestStartingLog(FakeRequest request) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 2;
+
+        public KeyValuePair<string, object?> this[int index] => index == 0 ? new("Path", request.Path) : new("{OriginalFormat}", "Request starting GET {Path}");
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+            yield return this[1];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => "Request starting GET " + request.Path;
+    }
+
+    /// <summary>Reads the request when enumerated or formatted, like ASP.NET Core's hosting log scope.</summary>
+    private sealed class RequestScope(FakeRequest request) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] => new("RequestPath", request.Path);
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => "request " + request.Path;
     }
 
     [Fact]
