@@ -248,13 +248,33 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
                 }
                 else
                 {
-                    _dropped++;
+                    Interlocked.Increment(ref _dropped);
                 }
             }
 
             // Closed (disposed, or the provider could not be built): the record goes nowhere.
             return true;
         }
+    }
+
+    /// <summary>
+    /// True when a record would not be kept, so there is nothing to copy: the provider is closed
+    /// (disposed, or it could not be built), or the limit is reached (the record counts as dropped).
+    /// </summary>
+    private bool Refuses()
+    {
+        if (_closed)
+        {
+            return true;
+        }
+
+        if (_pending is { } pending && pending.Count >= _maxPending)
+        {
+            Interlocked.Increment(ref _dropped);
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>The app's current scopes, each key-value scope copied (see <see cref="Snapshot"/>).</summary>
@@ -300,8 +320,9 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
             where TState : notnull
             => Inner()?.BeginScope(state) ?? owner._appScopes?.Push(state);
 
-        // The app's filter rules already decided; until the provider exists every level is kept.
-        public bool IsEnabled(LogLevel logLevel) => Inner()?.IsEnabled(logLevel) ?? logLevel != LogLevel.None;
+        // The app's filter rules already decided; until the provider exists every level is kept,
+        // and none once it cannot exist.
+        public bool IsEnabled(LogLevel logLevel) => Inner()?.IsEnabled(logLevel) ?? (logLevel != LogLevel.None && !owner._closed);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
@@ -311,7 +332,7 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
                 return;
             }
 
-            if (logLevel == LogLevel.None)
+            if (logLevel == LogLevel.None || owner.Refuses())
             {
                 return;
             }

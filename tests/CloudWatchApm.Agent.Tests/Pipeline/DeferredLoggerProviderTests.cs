@@ -229,11 +229,18 @@ public sealed class DeferredLoggerProviderTests
         var (factory, provider) = App(ready.Task, recorder, maxPending: 3);
         using var _ = factory;
         var logger = factory.CreateLogger("busy");
+        var formatted = 0;
         for (var i = 0; i < 5; i++)
         {
-            logger.LogInformation("record {N}", i);
+            logger.Log(LogLevel.Information, default, i, null, (n, _) =>
+            {
+                Interlocked.Increment(ref formatted);
+                return "record " + n;
+            });
         }
 
+        // A record that is dropped is not formatted (copying a kept one is).
+        Assert.Equal(3, formatted);
         ready.SetResult();
         await AttachedAsync(provider);
 
@@ -335,9 +342,16 @@ public sealed class DeferredLoggerProviderTests
         var provider = new DeferredLoggerProvider(Task.CompletedTask, _ => throw new InvalidOperationException("exporter failed"), 10);
         await Task.Delay(200);
 
+        // Nothing is kept any more: the app is told so, and a record is not even formatted.
         var logger = provider.CreateLogger("app");
-        Assert.True(logger.IsEnabled(LogLevel.Information));
-        logger.LogInformation("dropped");
+        Assert.False(logger.IsEnabled(LogLevel.Information));
+        var formatted = 0;
+        logger.Log(LogLevel.Information, default, "dropped", null, (text, _) =>
+        {
+            formatted++;
+            return text;
+        });
+        Assert.Equal(0, formatted);
         Assert.False(provider.IsAttached);
         Assert.False(provider.ForceFlush(100));
         provider.Dispose();
