@@ -69,9 +69,11 @@ internal sealed class AwsSettings
     internal static AwsSettings FromProcess() => Load(ProcessEnvironment.Instance);
 
     /// <summary>
-    /// This process's OTEL_AWS_* settings, read once. Bootstrap reads them on the app's main
-    /// thread, before Main, so they are held here, in a class that names no OpenTelemetry type
-    /// (see AwsHooks.Aws).
+    /// This process's OTEL_AWS_* settings, read once; Bootstrap reports their problems with the
+    /// agent's own (one list, one fail-fast decision). Bootstrap reads them on the app's main
+    /// thread, before Main, so they are held here, in a class that names no OpenTelemetry type:
+    /// held in AwsHooks, whose static fields do, they loaded the SDK before Main (and before
+    /// Bootstrap decides whether to step aside).
     /// </summary>
     internal static AwsSettings Process => ProcessSettings.Value;
 }

@@ -64,20 +64,11 @@ internal static class AwsHooks
     internal static Sampler WrapParentBased(Sampler root) => new XRayParentBasedSampler(root);
 
     /// <summary>
-    /// The OTEL_AWS_* settings of this process, read once. Their problems are reported with the
-    /// agent's own by Bootstrap (one list, one fail-fast decision). They are held by
-    /// AwsSettings, not in a static field here: reading such a field runs this class's static
-    /// initialiser, whose fields name OpenTelemetry types, and that loaded the SDK on the app's
-    /// main thread before Main (and before Bootstrap decides whether to step aside).
-    /// </summary>
-    internal static AwsSettings Aws => AwsSettings.Process;
-
-    /// <summary>
     /// AWS additions to the tracer provider (AWS SDK spans, Application Signals); nothing
     /// unless one of those features is configured.
     /// </summary>
     internal static void AddTracing(TracerProviderBuilder builder, AgentSettings settings, ResourceBuilder resource)
-        => AddTracing(builder, settings, resource, Aws, AgentContext.ReadTrustedAssemblies());
+        => AddTracing(builder, settings, resource, AwsSettings.Process, AgentContext.ReadTrustedAssemblies());
 
     /// <summary>Same, with the AWS settings and the app's trusted assemblies given (tests).</summary>
     internal static void AddTracing(TracerProviderBuilder builder, AgentSettings settings, ResourceBuilder resource, AwsSettings aws, IReadOnlySet<string> trustedAssemblies)

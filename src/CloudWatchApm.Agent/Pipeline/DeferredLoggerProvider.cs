@@ -41,7 +41,6 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
     private readonly TaskCompletionSource _attachEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _ready;
     private readonly Action? _requestStart;
-    private int _attachStarted;
     private int _dropped;
     private IExternalScopeProvider? _appScopes;
 
@@ -132,13 +131,9 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
         _attachEnded.Task.Wait(Math.Max(0, timeoutMilliseconds));
     }
 
+    /// <summary>The ready task's continuation: runs once.</summary>
     private void Attach()
     {
-        if (Interlocked.Exchange(ref _attachStarted, 1) == 1)
-        {
-            return;
-        }
-
         try
         {
             AttachOnce();
@@ -277,8 +272,8 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
         return false;
     }
 
-    /// <summary>The app's current scopes, each key-value scope copied (see <see cref="Snapshot"/>).</summary>
-    private List<object?>? CaptureScopes()
+    /// <summary>The app's current scopes; when <paramref name="copy"/>, each key-value scope copied (see <see cref="Snapshot"/>).</summary>
+    private List<object?>? CaptureScopes(bool copy)
     {
         if (_appScopes is not { } scopes)
         {
@@ -286,7 +281,15 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
         }
 
         var list = new List<object?>();
-        scopes.ForEachScope(static (scope, state) => state.Add(scope is IEnumerable<KeyValuePair<string, object?>> pairs ? Snapshot.Of(pairs, scope.ToString()) : scope), list);
+        if (copy)
+        {
+            scopes.ForEachScope(static (scope, state) => state.Add(scope is IEnumerable<KeyValuePair<string, object?>> pairs ? Snapshot.Of(pairs, scope.ToString()) : scope), list);
+        }
+        else
+        {
+            scopes.ForEachScope(static (scope, state) => state.Add(scope), list);
+        }
+
         return list.Count == 0 ? null : list;
     }
 
@@ -301,14 +304,12 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
         try
         {
             var copy = Snapshot.Of(state as IEnumerable<KeyValuePair<string, object?>> ?? [], formatter is null ? null : formatter(state, exception));
-            return new Pending<Snapshot>(logger, timestamp, context, CaptureScopes(), level, eventId, copy, exception, Snapshot.Format);
+            return new Pending<Snapshot>(logger, timestamp, context, CaptureScopes(copy: true), level, eventId, copy, exception, Snapshot.Format);
         }
         catch (Exception ex)
         {
             AgentLog.Debug("a log record written before the log exporter was ready is kept as written; copying it failed: " + ex.Message);
-            List<object?>? scopes = null;
-            _appScopes?.ForEachScope(static (scope, list) => list.Add(scope), scopes = []);
-            return new Pending<TState>(logger, timestamp, context, scopes is { Count: > 0 } ? scopes : null, level, eventId, state, exception, formatter);
+            return new Pending<TState>(logger, timestamp, context, CaptureScopes(copy: false), level, eventId, state, exception, formatter);
         }
     }
 

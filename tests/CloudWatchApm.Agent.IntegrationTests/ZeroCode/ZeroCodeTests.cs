@@ -3,6 +3,7 @@
 using System.Text.RegularExpressions;
 using CloudWatchApm.Agent.IntegrationTests.Collector;
 using CloudWatchApm.Agent.IntegrationTests.Infrastructure;
+using CloudWatchApm.Agent.IntegrationTests.Services;
 using Xunit;
 
 namespace CloudWatchApm.Agent.IntegrationTests.ZeroCode;
@@ -153,23 +154,7 @@ public sealed class ZeroCodeTests
         await using var app = AppProcess.StartApp(TestPaths.App("WebApp", "net10.0"), "WebApp", Env(collector, service));
 
         // Listening, without sending a request: a connection that sends nothing is not one.
-        var deadline = DateTime.UtcNow + Ready;
-        var listening = false;
-        while (!listening && DateTime.UtcNow < deadline && !app.HasExited)
-        {
-            using var tcp = new System.Net.Sockets.TcpClient();
-            try
-            {
-                await tcp.ConnectAsync(app.BaseAddress.Host, app.BaseAddress.Port);
-                listening = true;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(20);
-            }
-        }
-
-        Assert.True(listening, "the app never listened");
+        await ServerProcess.WaitForPortAsync(app.BaseAddress.Port, Ready, () => app.HasExited, () => app.StandardOutput + app.StandardError + app.AgentLog());
         Assert.True(await app.StopAsync(TimeSpan.FromSeconds(20)), "the app did not stop on SIGTERM");
 
         var log = app.AgentLog();
