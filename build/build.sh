@@ -42,7 +42,29 @@ done
 
 say "building the startup hook into hook/"
 dotnet build src/CloudWatchApm.Agent.StartupHook/CloudWatchApm.Agent.StartupHook.csproj -nologo -v:q -c "$config" --artifacts-path "$work/build-hook" -o "$work/hook"
-cp "$work/hook/CloudWatchApm.Agent.StartupHook.dll" "$home/hook/"
+hook_dll="$work/hook/CloudWatchApm.Agent.StartupHook.dll"
+# The hook runs before every instrumented app's Main and is built for .NET Core 3.1 (so that it
+# loads anywhere and can say "not supported"). Its IL stays that; crossgen2 adds ReadyToRun code
+# compiled against .NET 10, which the .NET 10 runtime uses instead of JIT-compiling the hook
+# (and which a runtime that cannot use it ignores). The agent's .NET 10 publish above restored
+# the crossgen2 and runtime packs.
+if [ "$r2r" = true ]; then
+  assets="$work/build-net10.0/obj/CloudWatchApm.Agent/project.assets.json"
+  pack_version() { grep -A1 "\"name\": \"$1\"" "$assets" 2>/dev/null | sed -n 's/.*"version": "\[\([^,]*\),.*/\1/p' | head -n1; }
+  packages=$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: *//p' | head -n1)
+  cg_version=$(pack_version Microsoft.NETCore.App.Crossgen2.$rid)
+  rt_version=$(pack_version Microsoft.NETCore.App.Runtime.$rid)
+  crossgen="${packages%/}/microsoft.netcore.app.crossgen2.$rid/$cg_version/tools/crossgen2"
+  framework="${packages%/}/microsoft.netcore.app.runtime.$rid/$rt_version/runtimes/$rid/lib/net10.0"
+  if [ -n "$cg_version" ] && [ -n "$rt_version" ] && [ -x "$crossgen" ] && [ -d "$framework" ]; then
+    say "compiling the startup hook ReadyToRun for .NET 10 (crossgen2 $cg_version)"
+    "$crossgen" "$hook_dll" -o "$work/hook-r2r.dll" -r "$framework/*.dll" --targetos linux --targetarch "${rid#*-}" -O >/dev/null
+    hook_dll="$work/hook-r2r.dll"
+  else
+    say "crossgen2 or the .NET 10 runtime pack not found (crossgen2 '$cg_version', runtime '$rt_version'): the startup hook stays IL only"
+  fi
+fi
+cp "$hook_dll" "$home/hook/CloudWatchApm.Agent.StartupHook.dll"
 
 say "publishing the cwapm CLI into cli/"
 dotnet publish src/CloudWatchApm.Cli/CloudWatchApm.Cli.csproj -nologo -v:q -c "$config" --artifacts-path "$work/build-cli" -o "$work/cli"

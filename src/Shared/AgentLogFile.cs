@@ -139,13 +139,7 @@ internal static class AgentLogFile
         }
 
         var dir = ResolveDirectory(Environment.GetEnvironmentVariable(ConfigurationKeys.LogDirectory));
-        int pid;
-        using (var p = Process.GetCurrentProcess())
-        {
-            pid = p.Id;
-        }
-
-        _path = Path.Combine(dir, FileName(CurrentProcess.Name() ?? "dotnet", pid));
+        _path = Path.Combine(dir, FileName(CurrentProcess.Name() ?? "dotnet", CurrentProcess.Id()));
         return _path;
     }
 

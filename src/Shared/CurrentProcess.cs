@@ -17,8 +17,7 @@ internal static class CurrentProcess
     {
         try
         {
-            // Environment.ProcessPath exists from .NET 6; the hook is compiled for an older target.
-            if (typeof(Environment).GetProperty("ProcessPath")?.GetValue(null) is string { Length: > 0 } path)
+            if (ProcessPath() is { Length: > 0 } path)
             {
                 return FromPath(path);
             }
@@ -29,6 +28,32 @@ internal static class CurrentProcess
         {
             return null;
         }
+    }
+
+#if NET6_0_OR_GREATER
+    private static string? ProcessPath() => Environment.ProcessPath;
+#else
+    // Environment.ProcessPath exists from .NET 6; the hook is compiled for an older target, so it
+    // calls the property's getter through a delegate. PropertyInfo.GetValue would emit and
+    // JIT-compile an invoke stub first, about 1.5 ms before the application's Main.
+    private static string? ProcessPath()
+    {
+        var getter = typeof(Environment).GetProperty("ProcessPath")?.GetGetMethod();
+        return getter == null ? null : ((Func<string?>)getter.CreateDelegate(typeof(Func<string?>)))();
+    }
+#endif
+
+    /// <summary>The current process's id, without loading System.Diagnostics.Process where the runtime has Environment.ProcessId.</summary>
+    internal static int Id()
+    {
+#if NET5_0_OR_GREATER
+        return Environment.ProcessId;
+#else
+        using (var process = Process.GetCurrentProcess())
+        {
+            return process.Id;
+        }
+#endif
     }
 
     // Its own method, so that the JIT does not load System.Diagnostics.Process for Name().
