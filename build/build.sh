@@ -58,8 +58,11 @@ if [ "$r2r" = true ]; then
   framework="${packages%/}/microsoft.netcore.app.runtime.$rid/$rt_version/runtimes/$rid/lib/net10.0"
   if [ -n "$cg_version" ] && [ -n "$rt_version" ] && [ -x "$crossgen" ] && [ -d "$framework" ]; then
     say "compiling the startup hook ReadyToRun for .NET 10 (crossgen2 $cg_version)"
-    "$crossgen" "$hook_dll" -o "$work/hook-r2r.dll" -r "$framework/*.dll" --targetos linux --targetarch "${rid#*-}" -O >/dev/null
-    hook_dll="$work/hook-r2r.dll"
+    if "$crossgen" "$hook_dll" -o "$work/hook-r2r.dll" -r "$framework/*.dll" --targetos linux --targetarch "${rid#*-}" -O >"$work/hook-r2r.log" 2>&1; then
+      hook_dll="$work/hook-r2r.dll"
+    else
+      say "crossgen2 failed on the startup hook (see $work/hook-r2r.log): it stays IL only"
+    fi
   else
     say "crossgen2 or the .NET 10 runtime pack not found (crossgen2 '$cg_version', runtime '$rt_version'): the startup hook stays IL only"
   fi

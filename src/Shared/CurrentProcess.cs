@@ -34,8 +34,8 @@ internal static class CurrentProcess
     private static string? ProcessPath() => Environment.ProcessPath;
 #else
     // Environment.ProcessPath exists from .NET 6; the hook is compiled for an older target, so it
-    // calls the property's getter through a delegate. PropertyInfo.GetValue would emit and
-    // JIT-compile an invoke stub first, about 1.5 ms before the application's Main.
+    // calls the property's getter through a delegate: PropertyInfo.GetValue would first emit an
+    // invoke stub and JIT-compile it, before the application's Main.
     private static string? ProcessPath()
     {
         var getter = typeof(Environment).GetProperty("ProcessPath")?.GetGetMethod();

@@ -1,5 +1,6 @@
 // The agent home's code is precompiled the way start-up needs: ReadyToRun images per runtime,
-// with cross-module generics, so that building the providers leaves little to the JIT.
+// with cross-module generics, so that building the providers leaves little to the JIT, and a
+// startup hook whose .NET 10 code is precompiled too.
 using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 using CloudWatchApm.Agent.IntegrationTests.Collector;
@@ -56,6 +57,43 @@ public sealed class ReadyToRunTests
         var stage = Regex.Match(log, @"stage 'traces' took [\d.]+ ms, of which JIT [\d.]+ ms \((\d+) methods\)");
         Assert.True(stage.Success, log);
         Assert.InRange(int.Parse(stage.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 60);
+    }
+
+    [Fact]
+    public async Task StartupHook_OnDotNet10_RunsItsReadyToRunCodeInsteadOfTheJit()
+    {
+        // The hook's IL targets netcoreapp3.1; build.sh adds code compiled for .NET 10.
+        var hook = Path.Combine(TestPaths.AgentHome, "hook", "CloudWatchApm.Agent.StartupHook.dll");
+        Assert.True(ReadyToRunFlags(hook) is not null, "the startup hook is not a ReadyToRun image: build.sh could not run crossgen2 on it (see its output)");
+
+        // The runtime's own list of what it JIT-compiled says whether that code was used.
+        var jitList = Path.Combine(Path.GetTempPath(), $"cwapm-jit-{Guid.NewGuid():N}.txt");
+        await using var collector = await MockCollector.StartAsync();
+        var env = ZeroCodeTests.Env(collector, "r2r-hook");
+        env["TARGET_URL"] = collector.HttpEndpoint + "/anything";
+        env["CALL_COUNT"] = "1";
+        env["DOTNET_JitStdOutFile"] = jitList;
+        env["DOTNET_JitDisasmSummary"] = "1";
+        try
+        {
+            await using var app = AppProcess.StartApp(TestPaths.App("ConsoleApp", "net10.0"), "ConsoleApp", env);
+            Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app did not exit");
+            Assert.Equal(0, app.ExitCode);
+            Assert.Contains("cwapm agent", app.AgentLog(), StringComparison.Ordinal);
+
+            var compiled = File.ReadAllLines(jitList);
+            Assert.Contains(compiled, line => line.Contains("JIT compiled", StringComparison.Ordinal));
+            var hookMethods = compiled.Where(line => line.Contains("JIT compiled StartupHook:", StringComparison.Ordinal) || line.Contains("JIT compiled CloudWatchApm.Agent.Shared.", StringComparison.Ordinal)).ToList();
+            Assert.True(hookMethods.Count == 0, "the hook's methods were JIT-compiled on .NET 10:" + Environment.NewLine + string.Join(Environment.NewLine, hookMethods));
+
+            // The process name is read through a delegate, not PropertyInfo.GetValue, whose
+            // first call emits an invoke stub and compiles it.
+            Assert.DoesNotContain(compiled, line => line.Contains("InvokeStub_Environment.get_ProcessPath", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(jitList);
+        }
     }
 
     private static uint? ReadyToRunFlags(string path)
