@@ -60,8 +60,12 @@ internal sealed class DeferredLoggerProvider : ILoggerProvider, ISupportExternal
     /// <summary>How long disposing waits for the provider to be built so that the kept records are exported.</summary>
     internal const int DisposeWaitMilliseconds = 2000;
 
-    /// <summary>True once the OpenTelemetry provider is built and the waiting records went through it.</summary>
-    internal bool IsAttached => _inner is not null && _pending is null;
+    /// <summary>
+    /// True once the OpenTelemetry provider is built and the waiting records went through it.
+    /// The provider is published before the waiting records are written (under the lock, so that
+    /// new records go to it directly); the attach's end is what says they were written.
+    /// </summary>
+    internal bool IsAttached => _inner is not null && _attachEnded.Task.IsCompleted;
 
     /// <summary>Records dropped because more than the limit were written before the provider existed.</summary>
     internal int Dropped => Volatile.Read(ref _dropped);
