@@ -389,7 +389,7 @@ startup_table() {
   r=$(awk -v a="$a_med" -v n="$n_med" 'BEGIN {printf "%.2f", a/n}')
   r_cpu=$(awk -v a="$a_cpu" -v n="$n_cpu" 'BEGIN { if (n > 0) printf "%.2f", a/n; else print "n/a" }')
   cat > "$work/startup-$label.rows" <<MD
-| | median | spread (min-max) | CPU time to first response (median) | peak RSS (median) |
+| | median | spread (min-max); for the added time, its 95% interval | CPU time to first response (median) | peak RSS (median) |
 |---|---|---|---|---|
 | no agent | $n_med ms | $n_spr ms | $n_cpu ms | $((n_rss / 1024)) MB |
 | agent (traces, metrics, logs on; OTLP to an absent collector) | $a_med ms | $a_spr ms | $a_cpu ms | $((a_rss / 1024)) MB |

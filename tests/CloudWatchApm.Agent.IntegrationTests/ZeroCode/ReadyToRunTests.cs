@@ -39,21 +39,13 @@ public sealed class ReadyToRunTests
     [InlineData("net8.0")]
     public async Task ConsoleApp_BuildingTheTracerProvider_LeavesLittleToTheJit(string variant)
     {
-        await using var collector = await MockCollector.StartAsync();
-        var env = ZeroCodeTests.Env(collector, "r2r");
-        env["TARGET_URL"] = collector.HttpEndpoint + "/anything";
-        env["CALL_COUNT"] = "1";
-        var dotnet = variant == "net8.0" ? Path.Combine(TestPaths.RuntimesRoot, "dotnet") : null;
-        await using var app = AppProcess.StartApp(TestPaths.App("ConsoleApp", variant), "ConsoleApp", env, dotnet);
-        Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app did not exit");
-        Assert.Equal(0, app.ExitCode);
+        var log = await RunConsoleAppAsync(variant, "r2r");
 
         // A console app's providers are built in the startup hook, before Main, so the count of
         // methods the stage's thread JIT-compiled is the agent's alone. Per-assembly ReadyToRun
         // left about 115 methods to the JIT here (generic framework types over the SDK's and
         // DI's own structs); with cross-module generics about 30 remain. The bound sits between
         // the two.
-        var log = app.AgentLog();
         var stage = Regex.Match(log, @"stage 'traces' took [\d.]+ ms, of which JIT [\d.]+ ms \((\d+) methods\)");
         Assert.True(stage.Success, log);
         Assert.InRange(int.Parse(stage.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1, 60);
@@ -68,18 +60,10 @@ public sealed class ReadyToRunTests
 
         // The runtime's own list of what it JIT-compiled says whether that code was used.
         var jitList = Path.Combine(Path.GetTempPath(), $"cwapm-jit-{Guid.NewGuid():N}.txt");
-        await using var collector = await MockCollector.StartAsync();
-        var env = ZeroCodeTests.Env(collector, "r2r-hook");
-        env["TARGET_URL"] = collector.HttpEndpoint + "/anything";
-        env["CALL_COUNT"] = "1";
-        env["DOTNET_JitStdOutFile"] = jitList;
-        env["DOTNET_JitDisasmSummary"] = "1";
         try
         {
-            await using var app = AppProcess.StartApp(TestPaths.App("ConsoleApp", "net10.0"), "ConsoleApp", env);
-            Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app did not exit");
-            Assert.Equal(0, app.ExitCode);
-            Assert.Contains("cwapm agent", app.AgentLog(), StringComparison.Ordinal);
+            var log = await RunConsoleAppAsync("net10.0", "r2r-hook", ("DOTNET_JitStdOutFile", jitList), ("DOTNET_JitDisasmSummary", "1"));
+            Assert.Contains("cwapm agent", log, StringComparison.Ordinal);
 
             var compiled = File.ReadAllLines(jitList);
             Assert.Contains(compiled, line => line.Contains("JIT compiled", StringComparison.Ordinal));
@@ -94,6 +78,25 @@ public sealed class ReadyToRunTests
         {
             File.Delete(jitList);
         }
+    }
+
+    /// <summary>Runs the console app (one HttpClient call) under the agent to its end; returns the agent log.</summary>
+    private static async Task<string> RunConsoleAppAsync(string variant, string service, params (string Name, string Value)[] extra)
+    {
+        await using var collector = await MockCollector.StartAsync();
+        var env = ZeroCodeTests.Env(collector, service);
+        env["TARGET_URL"] = collector.HttpEndpoint + "/anything";
+        env["CALL_COUNT"] = "1";
+        foreach (var (name, value) in extra)
+        {
+            env[name] = value;
+        }
+
+        var dotnet = variant == "net8.0" ? Path.Combine(TestPaths.RuntimesRoot, "dotnet") : null;
+        await using var app = AppProcess.StartApp(TestPaths.App("ConsoleApp", variant), "ConsoleApp", env, dotnet);
+        Assert.True(await app.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the app did not exit");
+        Assert.Equal(0, app.ExitCode);
+        return app.AgentLog();
     }
 
     private static uint? ReadyToRunFlags(string path)
