@@ -24,8 +24,9 @@
 #   micro     BenchmarkDotNet (in-process, MemoryDiagnoser) on the agent's per-span code
 #
 # Knobs (environment): RUNS (start-up runs per configuration), HELLO_RUNS (those of the hello
-# world, whose added time has the tightest targets; default 31, or RUNS when larger), ROUNDS (steady-state rounds),
-# STEADY_SECONDS, WARMUP_SECONDS, FIXED_RATE (requests/s; default 25% of the slowest variant's
+# world, whose added time has the tightest targets; default 31, or RUNS when larger), ROUNDS (saturation
+# rounds; short ones, many of them, so the variants compared in a round run seconds apart),
+# STEADY_SECONDS (per variant per round), WARMUP_SECONDS, FIXED_ROUNDS, FIXED_RATE (requests/s; default 25% of the slowest variant's
 # saturation rate), FIXED_SECONDS, CONNECTIONS (wrk), CAPACITY_RATES ("5000 10000 ..."),
 # CAPACITY_SECONDS, OUTAGE_SECONDS (120), OUTAGE_BEFORE, OUTAGE_AFTER, OUTAGE_RATE, VARIANTS
 # (steady-state variants to run), PROFILE (1: dotnet-trace CPU profiles under load of
@@ -44,10 +45,11 @@ quick=${QUICK:-0}
 q() { if [ "$quick" = 1 ]; then echo "$1"; else echo "$2"; fi; }
 runs=${RUNS:-$(q 3 9)}
 hello_runs=${HELLO_RUNS:-$(q 3 $(( runs > 31 ? runs : 31 )))}
-rounds=${ROUNDS:-$(q 2 5)}
-steady_seconds=${STEADY_SECONDS:-$(q 5 20)}
+rounds=${ROUNDS:-$(q 3 15)}
+steady_seconds=${STEADY_SECONDS:-$(q 3 6)}
+fixed_rounds=${FIXED_ROUNDS:-$(q 2 6)}
 warmup_seconds=${WARMUP_SECONDS:-$(q 5 10)}
-fixed_seconds=${FIXED_SECONDS:-$(q 5 20)}
+fixed_seconds=${FIXED_SECONDS:-$(q 5 15)}
 connections=${CONNECTIONS:-32}
 capacity_rates=${CAPACITY_RATES:-$(q "5000 20000" "5000 10000 20000 30000 40000 60000 80000")}
 capacity_seconds=${CAPACITY_SECONDS:-$(q 4 10)}
@@ -197,7 +199,11 @@ spread() { { grep -E '^-?[0-9]' || true; } | sort -g | awk 'NR==1{min=$1} {max=$
 # sign test's interval). Pairing cancels what drifts between runs minutes apart (the machine's
 # other load), which moves a difference of two separate medians by 10-15 ms here.
 paired() {
-  paste -d' ' <(cut -d' ' -f1 "$1") <(cut -d' ' -f1 "$2") | awk 'NF == 2 { print $2 - $1 }' | sort -g | awk '
+  paste -d' ' <(cut -d' ' -f1 "$1") <(cut -d' ' -f1 "$2") | awk 'NF == 2 { print $2 - $1 }' | sign_interval
+}
+# sign_interval < numbers -> "median low high" (see paired; NA when there are too few for 95%)
+sign_interval() {
+  sort -g | awk '
     { d[NR] = $1 }
     END {
       n = NR
@@ -593,8 +599,19 @@ if wants steady; then
   # Per variant: medians over rounds; ratios to "none" are medians of per-round ratios.
   med_of() { awk -v v="$1" -v c="$2" '$2 == v { print $c }' "$results/steady-saturation.tsv" | median; }
   ratio_of() { # VARIANT BASE COLUMN
-    awk -v v="$1" -v b="$2" -v c="$3" '$2 == v { x[$1] = $c } $2 == b { y[$1] = $c } END { for (r in x) if (r in y && y[r] > 0) print x[r] / y[r] }' "$results/steady-saturation.tsv" | median
+    round_ratios "$@" | median
   }
+  round_ratios() { # VARIANT BASE COLUMN [FILE] -> one ratio per round
+    awk -v v="$1" -v b="$2" -v c="$3" '$2 == v { x[$1] = $c } $2 == b { y[$1] = $c } END { for (r in x) if (r in y && y[r] > 0) print x[r] / y[r] }' "${4:-$results/steady-saturation.tsv}"
+  }
+  # fixed_added VARIANT BASE -> "median low-high": CPU ms/request added at the fixed rate, per-round differences
+  fixed_added() {
+    [ "$1" != "$2" ] || { echo "-"; return; }
+    awk -v v="$1" -v b="$2" '$2 == v && $7 != "NA" { x[$1] = $7 } $2 == b && $7 != "NA" { y[$1] = $7 } END { for (r in x) if (r in y) print x[r] - y[r] }' "$results/steady-fixed.tsv" \
+      | sign_interval | awk '{ if ($1 == "NA") print "n/a"; else if ($2 == "NA") printf "%+.4f (n/a)", $1; else printf "%+.4f (%+.4f to %+.4f)", $1, $2, $3 }'
+  }
+  # ratio_ci VARIANT BASE COLUMN -> "low-high", the 95% interval of the median per-round ratio
+  ratio_ci() { [ "$1" != "$2" ] || { echo "-"; return; }; round_ratios "$@" | sign_interval | awk '{ if ($2 == "NA") print "n/a"; else printf "%.3f-%.3f", $2, $3 }'; }
 
   rps_min=""
   for v in $variants; do
@@ -603,15 +620,20 @@ if wants steady; then
   done
   fixed_rate=${FIXED_RATE:-$(awk -v r="$rps_min" 'BEGIN { x = int(r * 0.25 / 10) * 10; if (x < 10) x = 10; print x }')}
 
-  say "steady state: fixed rate $fixed_rate req/s (open loop), $rounds rounds x ${fixed_seconds}s per variant"
+  say "steady state: fixed rate $fixed_rate req/s (open loop), $fixed_rounds rounds x ${fixed_seconds}s per variant"
   : > "$results/steady-fixed.tsv"
-  for r in $(seq 1 "$rounds"); do
+  for r in $(seq 1 "$fixed_rounds"); do
     for k in $(seq 0 $(( ${#list[@]} - 1 ))); do
       v=${list[$(( (k + r - 1) % ${#list[@]} ))]}
+      c0=$(cpu_ticks "${app_pid[$v]}")
       line=$("${harness[@]}" load --url "http://127.0.0.1:${app_port[$v]}/orders/{n}" --rate "$fixed_rate" --seconds "$fixed_seconds" --connections 64)
-      echo "$r $v $(kv "$line" p50_ms) $(kv "$line" p99_ms) $(kv "$line" errors) $(kv "$line" ok)" >> "$results/steady-fixed.tsv"
+      c1=$(cpu_ticks "${app_pid[$v]}")
+      # CPU time per request at a rate the machine is not saturated by: less moved by contention
+      # (thread-pool spinning, run-queue waits) than at saturation.
+      fcpu=$(awk -v c=$((c1 - c0)) -v hz="$clk_tck" -v n="$(kv "$line" ok)" 'BEGIN { if (n > 0) printf "%.4f", c * 1000 / hz / n; else print "NA" }')
+      echo "$r $v $(kv "$line" p50_ms) $(kv "$line" p99_ms) $(kv "$line" errors) $(kv "$line" ok) $fcpu" >> "$results/steady-fixed.tsv"
       total_requests[$v]=$(( ${total_requests[$v]} + $(kv "$line" ok) ))
-      note "round $r $v: p50 $(kv "$line" p50_ms) ms, p99 $(kv "$line" p99_ms) ms, errors $(kv "$line" errors)"
+      note "round $r $v: p50 $(kv "$line" p50_ms) ms, p99 $(kv "$line" p99_ms) ms, errors $(kv "$line" errors), $fcpu ms CPU/req"
     done
   done
   delta() { awk -v a="$(med_of "$1" "$3")" -v b="$(med_of "$2" "$3")" -v d="$4" 'BEGIN { if (a == "NA" || b == "NA") print "n/a"; else printf "%+.*f", d, a - b }'; }
@@ -712,12 +734,12 @@ if wants steady; then
   for v in $variants; do
     rps=$(med_of "$v" 3); cpu=$(med_of "$v" 4); alloc=$(med_of "$v" 5)
     rr=$(ratio_of "$v" none 3); cr=$(ratio_of "$v" none 4)
-    p50=$(fmed_of "$v" 3); p99=$(fmed_of "$v" 4)
+    p50=$(fmed_of "$v" 3); p99=$(fmed_of "$v" 4); fcpu=$(fmed_of "$v" 7)
     errs=$(awk -v v="$v" '$2 == v { n += $7 } END { print n+0 }' "$results/steady-saturation.tsv")
     ferrs=$(awk -v v="$v" '$2 == v { n += $5 } END { print n+0 }' "$results/steady-fixed.tsv")
     spr="-"
     [ "$v" = none ] || spr=$(awk -v s="${spans_got[$v]}" -v n="${total_requests[$v]}" 'BEGIN { if (n > 0) printf "%.2f", s / n; else print "n/a" }')
-    rows+="| $(describe_variant "$v") | $(fmt "$rps") | $(fmt "$rr" 3) | $(fmt "$cpu" 3) | $(fmt "$cr" 3) | $(fmt "$alloc") | $(fmt "$p50" 2) | $(fmt "$p99" 2) | $((${rss_end[$v]} / 1024)) MB | $spr | $((errs + ferrs)) |"$'\n'
+    rows+="| $(describe_variant "$v") | $(fmt "$rps") | $(fmt "$rr" 3) ($(ratio_ci "$v" none 3)) | $(fmt "$cpu" 3) | $(fmt "$cr" 3) ($(ratio_ci "$v" none 4)) | $(fmt "$alloc") | $(fmt "$p50" 2) | $(fmt "$p99" 2) | $(fmt "$fcpu" 3) | $(fixed_added "$v" none) | $((${rss_end[$v]} / 1024)) MB | $spr | $((errs + ferrs)) |"$'\n'
     memrows+="| $(describe_variant "$v") | $((${rss_end[$v]} / 1024)) MB | $((${anon_end[$v]} / 1024)) MB | $((${file_end[$v]} / 1024)) MB | $((${heap_end[$v]:-0} / 1048576)) MB | $((${committed_end[$v]:-0} / 1048576)) MB | $(mb1 "${live_end[$v]:-}") MB |"$'\n'
     echo "${v}_rps=$rps ${v}_rps_ratio=$rr ${v}_cpu=$cpu ${v}_cpu_ratio=$cr ${v}_alloc=$alloc ${v}_p50=$p50 ${v}_p99=$p99 ${v}_rss_kb=${rss_end[$v]}" >> "$results/steady.env"
   done
@@ -733,20 +755,25 @@ Each request: routing, one PostgreSQL query (Npgsql, local server), one HttpClie
 local downstream service, a JSON answer. All five variants run at once on their own ports (each
 exporting one with its own local OTLP gRPC receiver that counts spans), after a ${warmup_seconds} s warm-up
 each. **Saturation**: wrk, 1 thread, $connections connections, ${steady_seconds} s per variant per round,
-$rounds rounds, the order rotated every round; CPU time per request is the app process's user+sys
+$rounds rounds, the order rotated every round: short rounds, many of them, so that the variants
+compared within a round ran seconds apart; CPU time per request is the app process's user+sys
 time (/proc/<pid>/stat) over the requests wrk completed, allocation per request is
 GC.GetTotalAllocatedBytes over the same window. Allocation per request is exact whatever else
 runs; CPU time per request moves less than requests/s with other load on the machine, but it
 does move (contention, thread-pool spinning): raw per-round figures are in
 results/steady-saturation.tsv. Ratios are medians of the per-round ratios to "no agent" (same
-round, minutes apart). **Fixed rate**: $fixed_rate requests/s (25% of the slowest variant's saturation rate
+round), in brackets the interval that holds that median with at least 95% confidence (sign test,
+as for the start-up). **Fixed rate**: $fixed_rate requests/s (25% of the slowest variant's saturation rate
 unless FIXED_RATE is set), open loop (latency counted from each request's due time), ${fixed_seconds} s
-per variant per round, medians over rounds. Spans/request: spans the variant's receiver got
+per variant per round, $fixed_rounds rounds, medians over rounds; its CPU time per request is the
+process's user+sys time over the requests answered in the round (it includes the thread pool's
+spinning while it waits for work, which a ratio would dilute: the added time is given, the median
+of the per-round differences to "no agent", with its interval). Spans/request: spans the variant's receiver got
 divided by the requests it served (the app was stopped, so flushed, first): 3 is server + database
 + HttpClient; 10% sampling should give about 0.3.
 
-| variant | req/s (median) | req/s vs no agent | CPU ms/request | CPU vs no agent | bytes allocated/request | p50 ms at $fixed_rate/s | p99 ms at $fixed_rate/s | RSS at end | spans/request exported | errors |
-|---|---|---|---|---|---|---|---|---|---|---|
+| variant | req/s (median) | req/s vs no agent (95% interval) | CPU ms/request | CPU vs no agent (95% interval) | bytes allocated/request | p50 ms at $fixed_rate/s | p99 ms at $fixed_rate/s | CPU ms/request at $fixed_rate/s | added CPU ms/request at $fixed_rate/s (95% interval) | RSS at end | spans/request exported | errors |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 $rows
 Memory at the end (after every round; RSS split into anonymous memory, which holds the GC heap
 and JIT-compiled code, and file-backed pages, which hold the mapped assemblies including the
@@ -762,8 +789,8 @@ OpenTelemetry-*) per request at saturation, medians: $(for v in $variants; do [ 
 the rest of each variant's added CPU is spent on the request threads (activities, metrics, propagation).
 $(breakdown_text)
 
-Agent vs SDK wired by hand (same rounds): requests/s x$(fmt "$agent_vs_hand_rps" 3), CPU time per
-request x$(fmt "$agent_vs_hand_cpu" 3); agent at 10% vs hand-wired at 100%: requests/s x$(fmt "$agent10_vs_hand_rps" 3).
+Agent vs SDK wired by hand (same rounds): requests/s x$(fmt "$agent_vs_hand_rps" 3) ($(ratio_ci agent handwired 3)), CPU time per
+request x$(fmt "$agent_vs_hand_cpu" 3) ($(ratio_ci agent handwired 4)); agent at 10% vs hand-wired at 100%: requests/s x$(fmt "$agent10_vs_hand_rps" 3).
 Application Signals: the agent log $( [ "$appsignals_known" = yes ] && echo "names Application Signals (the variable is known)" || echo "does not mention Application Signals: the agent may not know OTEL_AWS_APPLICATION_SIGNALS_ENABLED yet, and the row then measures the default agent" ); its OTLP/HTTP metric
 exports received: ${appsignals_metric_posts:-0} (the export interval is 60 s, so short runs may see none).
 
@@ -780,18 +807,18 @@ MD
   a_rr=$(ratio_of agent none 3); a_cr=$(ratio_of agent none 4)
   t_rr=$(ratio_of agent10 none 3); t_cr=$(ratio_of agent10 none 4)
   if [ -n "${app_pid[agent]:-}" ] && [ -n "${app_pid[none]:-}" ]; then
-    add_target "throughput, realistic app, 100% sampling, OTLP export" ">= 0.97 of no agent" "x$(fmt "$a_rr" 3) req/s; CPU/request x$(fmt "$a_cr" 3)" "$(verdict_ge "$a_rr" 0.97 "")" \
+    add_target "throughput, realistic app, 100% sampling, OTLP export" ">= 0.97 of no agent" "x$(fmt "$a_rr" 3) req/s (95% interval $(ratio_ci agent none 3)); CPU/request x$(fmt "$a_cr" 3) ($(ratio_ci agent none 4)); at $fixed_rate/s CPU/request $(fixed_added agent none) ms" "$(verdict_ge "$a_rr" 0.97 "")" \
       "per request: CPU $(delta agent none 4 3) ms (on the SDK's export threads: $(fmt "$(med_of agent 8)" 3) ms), allocations $(delta agent none 5 0) B (hand-wired SDK: $(delta handwired none 5 0) B); where the CPU goes: profile under Steady state"
     steady_added_mb=$(awk -v a="${rss_end[agent]}" -v n="${rss_end[none]}" 'BEGIN { printf "%.1f", (a - n) / 1024 }')
     add_target "added resident memory, realistic app after load (RSS agent - no agent)" "<= 15 MB" "$steady_added_mb MB" "$(verdict_le "$steady_added_mb" 15 MB)" \
       "anonymous $(( (${anon_end[agent]} - ${anon_end[none]}) / 1024 )) MB (GC committed $(( (${committed_end[agent]:-0} - ${committed_end[none]:-0}) / 1048576 )) MB; live heap after a full GC $(mb1 "$(( ${live_end[agent]:-0} - ${live_end[none]:-0} ))") MB, hand-wired $(mb1 "$(( ${live_end[handwired]:-0} - ${live_end[none]:-0} ))") MB), file-backed $(( (${file_end[agent]} - ${file_end[none]}) / 1024 )) MB; hand-wired SDK: $(( (${rss_end[handwired]:-${rss_end[none]}} - ${rss_end[none]}) / 1024 )) MB"
   fi
   if [ -n "${app_pid[agent10]:-}" ] && [ -n "${app_pid[none]:-}" ]; then
-    add_target "throughput, 10% sampling" ">= 0.99 of no agent" "x$(fmt "$t_rr" 3) req/s; CPU/request x$(fmt "$t_cr" 3)" "$(verdict_ge "$t_rr" 0.99 "")" \
+    add_target "throughput, 10% sampling" ">= 0.99 of no agent" "x$(fmt "$t_rr" 3) req/s (95% interval $(ratio_ci agent10 none 3)); CPU/request x$(fmt "$t_cr" 3) ($(ratio_ci agent10 none 4)); at $fixed_rate/s CPU/request $(fixed_added agent10 none) ms" "$(verdict_ge "$t_rr" 0.99 "")" \
       "per request: CPU $(delta agent10 none 4 3) ms (on the SDK's export threads: $(fmt "$(med_of agent10 8)" 3) ms), allocations $(delta agent10 none 5 0) B (unsampled spans are still created for propagation, and metrics are recorded for every request)"
   fi
   if [ -n "${app_pid[agent]:-}" ] && [ -n "${app_pid[handwired]:-}" ]; then
-    add_target "agent vs hand-wired SDK" "no slower (>= 1.00)" "x$(fmt "$agent_vs_hand_rps" 3) req/s; CPU/request x$(fmt "$agent_vs_hand_cpu" 3)" "$(verdict_ge "$agent_vs_hand_rps" 1.0 "")" \
+    add_target "agent vs hand-wired SDK" "no slower (>= 1.00)" "x$(fmt "$agent_vs_hand_rps" 3) req/s (95% interval $(ratio_ci agent handwired 3)); CPU/request x$(fmt "$agent_vs_hand_cpu" 3) ($(ratio_ci agent handwired 4)); at $fixed_rate/s CPU/request $(fixed_added agent handwired) ms" "$(verdict_ge "$agent_vs_hand_rps" 1.0 "")" \
       "per request vs hand-wired: CPU $(delta agent handwired 4 3) ms, allocations $(delta agent handwired 5 0) B"
   fi
 fi
