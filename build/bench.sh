@@ -571,7 +571,7 @@ saturate() {
 }
 
 if wants steady; then
-  say "steady state: starting the five variants of tests/apps/BenchApp (each exporting one with its own receiver)"
+  say "steady state: starting the variants of tests/apps/BenchApp (each exporting one with its own receiver)"
   for v in $variants; do start_variant "$v"; note "$v: $(describe_variant "$v") on port ${app_port[$v]}"; done
 
   say "steady state: warm-up, ${warmup_seconds}s of wrk per variant"
@@ -604,7 +604,8 @@ if wants steady; then
   round_ratios() { # VARIANT BASE COLUMN [FILE] -> one ratio per round
     awk -v v="$1" -v b="$2" -v c="$3" '$2 == v { x[$1] = $c } $2 == b { y[$1] = $c } END { for (r in x) if (r in y && y[r] > 0) print x[r] / y[r] }' "${4:-$results/steady-saturation.tsv}"
   }
-  # fixed_added VARIANT BASE -> "median low-high": CPU ms/request added at the fixed rate, per-round differences
+  # fixed_added VARIANT BASE -> "+median (+low to +high)": the CPU ms/request a variant adds at the
+  # fixed rate, median of the per-round differences with its 95% interval
   fixed_added() {
     [ "$1" != "$2" ] || { echo "-"; return; }
     awk -v v="$1" -v b="$2" '$2 == v && $7 != "NA" { x[$1] = $7 } $2 == b && $7 != "NA" { y[$1] = $7 } END { for (r in x) if (r in y) print x[r] - y[r] }' "$results/steady-fixed.tsv" \
@@ -628,8 +629,8 @@ if wants steady; then
       c0=$(cpu_ticks "${app_pid[$v]}")
       line=$("${harness[@]}" load --url "http://127.0.0.1:${app_port[$v]}/orders/{n}" --rate "$fixed_rate" --seconds "$fixed_seconds" --connections 64)
       c1=$(cpu_ticks "${app_pid[$v]}")
-      # CPU time per request at a rate the machine is not saturated by: less moved by contention
-      # (thread-pool spinning, run-queue waits) than at saturation.
+      # CPU time per request below saturation: a second view of the same cost, with the thread
+      # pool's spinning while it waits for work in it.
       fcpu=$(awk -v c=$((c1 - c0)) -v hz="$clk_tck" -v n="$(kv "$line" ok)" 'BEGIN { if (n > 0) printf "%.4f", c * 1000 / hz / n; else print "NA" }')
       echo "$r $v $(kv "$line" p50_ms) $(kv "$line" p99_ms) $(kv "$line" errors) $(kv "$line" ok) $fcpu" >> "$results/steady-fixed.tsv"
       total_requests[$v]=$(( ${total_requests[$v]} + $(kv "$line" ok) ))
@@ -752,7 +753,7 @@ if wants steady; then
 ## Steady state: the realistic app (tests/apps/BenchApp, GET /orders/{id})
 
 Each request: routing, one PostgreSQL query (Npgsql, local server), one HttpClient call to a
-local downstream service, a JSON answer. All five variants run at once on their own ports (each
+local downstream service, a JSON answer. All the variants run at once on their own ports (each
 exporting one with its own local OTLP gRPC receiver that counts spans), after a ${warmup_seconds} s warm-up
 each. **Saturation**: wrk, 1 thread, $connections connections, ${steady_seconds} s per variant per round,
 $rounds rounds, the order rotated every round: short rounds, many of them, so that the variants
