@@ -354,7 +354,8 @@ ttfr() {
 
 # startup_pair LABEL DLL PATH [HANDWIRED_DLL] -> alternating runs into
 # $work/startup-LABEL-{none,agent} (and -handwired: the same app with the SDK wired in its code);
-# pair_env holds variables every start of the pair gets (both modes alike)
+# pair_env holds variables every start of the pair gets (both modes alike); pair_runs, when set,
+# replaces RUNS for the pair
 pair_env=()
 startup_pair() {
   local label=$1 dll=$2 path=$3 hand=${4:-} port i n=${pair_runs:-$runs}
@@ -414,9 +415,7 @@ MD
 
 if wants startup; then
   say "start-up: hello world (tests/apps/WebApp, GET /health), $hello_runs runs each, alternating"
-  pair_runs=$hello_runs
-  startup_pair hello "$bench/WebApp/WebApp.dll" /health
-  pair_runs=""
+  pair_runs=$hello_runs startup_pair hello "$bench/WebApp/WebApp.dll" /health
   startup_table hello
   hello_rows=$(cat "$work/startup-hello.rows")
   hello_added=$added; hello_added_mb=$added_mb; hello_added_cpu=$added_cpu
@@ -601,14 +600,17 @@ if wants steady; then
   ratio_of() { # VARIANT BASE COLUMN
     round_ratios "$@" | median
   }
-  round_ratios() { # VARIANT BASE COLUMN [FILE] -> one ratio per round
-    awk -v v="$1" -v b="$2" -v c="$3" '$2 == v { x[$1] = $c } $2 == b { y[$1] = $c } END { for (r in x) if (r in y && y[r] > 0) print x[r] / y[r] }' "${4:-$results/steady-saturation.tsv}"
+  # per_round VARIANT BASE COLUMN FILE ratio|difference -> the variant against the base, one line per round
+  per_round() {
+    awk -v v="$1" -v b="$2" -v c="$3" -v op="$5" '$2 == v && $c != "NA" { x[$1] = $c } $2 == b && $c != "NA" { y[$1] = $c }
+      END { for (r in x) if (r in y) { if (op == "difference") print x[r] - y[r]; else if (y[r] > 0) print x[r] / y[r] } }' "$4"
   }
+  round_ratios() { per_round "$1" "$2" "$3" "$results/steady-saturation.tsv" ratio; }   # VARIANT BASE COLUMN
   # fixed_added VARIANT BASE -> "+median (+low to +high)": the CPU ms/request a variant adds at the
   # fixed rate, median of the per-round differences with its 95% interval
   fixed_added() {
     [ "$1" != "$2" ] || { echo "-"; return; }
-    awk -v v="$1" -v b="$2" '$2 == v && $7 != "NA" { x[$1] = $7 } $2 == b && $7 != "NA" { y[$1] = $7 } END { for (r in x) if (r in y) print x[r] - y[r] }' "$results/steady-fixed.tsv" \
+    per_round "$1" "$2" 7 "$results/steady-fixed.tsv" difference \
       | sign_interval | awk '{ if ($1 == "NA") print "n/a"; else if ($2 == "NA") printf "%+.4f (n/a)", $1; else printf "%+.4f (%+.4f to %+.4f)", $1, $2, $3 }'
   }
   # ratio_ci VARIANT BASE COLUMN -> "low-high", the 95% interval of the median per-round ratio
