@@ -21,7 +21,8 @@ internal sealed class StartupHook
     internal const string LoadedMarker = "CloudWatchApm.Agent.HookLoaded";
 
     private const string AgentAssemblyName = "CloudWatchApm.Agent";
-    private const string BootstrapType = "CloudWatchApm.Agent.Bootstrap";
+    // Short and outside any namespace on purpose (see CwapmEntry.cs in the agent).
+    private const string BootstrapType = "CwapmEntry";
 
     private static string? _agentDirectory;
 
@@ -53,9 +54,12 @@ internal sealed class StartupHook
 
         AppDomain.CurrentDomain.SetData(LoadedMarker, HookPath());
 
+        // The process name (about 1 ms to read here) only matters when there is no entry assembly
+        // or the user lists processes to exclude; otherwise the entry assembly decides alone.
         var entryName = SafeEntryAssemblyName();
-        var processName = CurrentProcess.Name();
-        if (ProcessExclusions.IsExcluded(entryName, processName, Environment.GetEnvironmentVariable(ConfigurationKeys.ExcludeProcesses), out _))
+        var userExclusions = Environment.GetEnvironmentVariable(ConfigurationKeys.ExcludeProcesses);
+        var processName = string.IsNullOrEmpty(entryName) || !string.IsNullOrWhiteSpace(userExclusions) ? CurrentProcess.Name() : null;
+        if (ProcessExclusions.IsExcluded(entryName, processName, userExclusions, out _))
         {
             // Silent on purpose: `dotnet build` with the hook exported must look exactly as without it.
             return;
@@ -205,17 +209,11 @@ internal sealed class StartupHook
         {
             if (File.Exists(manifest))
             {
-                foreach (var line in File.ReadAllLines(manifest))
+                foreach (var relative in ManifestPaths(File.ReadAllBytes(manifest)))
                 {
-                    // sha256sum format: "<hex>  <relative path>"
-                    var at = line.IndexOf("  ", StringComparison.Ordinal);
-                    if (at > 0)
+                    if (relative.StartsWith(prefix, StringComparison.Ordinal) && relative.IndexOf('/', prefix.Length) < 0 && relative.EndsWith(".dll", StringComparison.Ordinal))
                     {
-                        var relative = line.Substring(at + 2).Trim();
-                        if (relative.StartsWith(prefix, StringComparison.Ordinal) && relative.IndexOf('/', prefix.Length) < 0 && relative.EndsWith(".dll", StringComparison.Ordinal))
-                        {
-                            required.Add(Path.Combine(home, relative));
-                        }
+                        required.Add(Path.Combine(home, relative));
                     }
                 }
             }
@@ -241,6 +239,64 @@ internal sealed class StartupHook
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The relative paths of a sha256sum manifest ("&lt;hex&gt;  &lt;relative path&gt;" per line).
+    /// Decoded by hand: the build writes ASCII only, and the first use of a text decoder (a
+    /// StreamReader, or Encoding.UTF8) cost the app's start-up about 0.7 ms before its Main.
+    /// A line with any other byte is skipped.
+    /// </summary>
+    internal static List<string> ManifestPaths(byte[] manifest)
+    {
+        var paths = new List<string>();
+        var start = 0;
+        while (start < manifest.Length)
+        {
+            var end = start;
+            while (end < manifest.Length && manifest[end] != (byte)'\n')
+            {
+                end++;
+            }
+
+            // The path starts after the first two spaces, which must follow the checksum.
+            var from = -1;
+            for (var i = start + 1; i + 1 < end; i++)
+            {
+                if (manifest[i] == (byte)' ' && manifest[i + 1] == (byte)' ')
+                {
+                    from = i + 2;
+                    break;
+                }
+            }
+
+            var to = end;
+            while (from >= 0 && to > from && (manifest[to - 1] == (byte)'\r' || manifest[to - 1] == (byte)' '))
+            {
+                to--;
+            }
+
+            if (from >= 0 && to > from)
+            {
+                var chars = new char[to - from];
+                var ascii = true;
+                for (var i = 0; i < chars.Length; i++)
+                {
+                    var b = manifest[from + i];
+                    ascii &= b < 0x80;
+                    chars[i] = (char)b;
+                }
+
+                if (ascii)
+                {
+                    paths.Add(new string(chars));
+                }
+            }
+
+            start = end + 1;
+        }
+
+        return paths;
     }
 
     private static void HandOff(string home, string loadingPath, string hookPath, Stopwatch stopwatch)

@@ -62,7 +62,7 @@ internal static class Bootstrap
                 LoadingPath = loadingPath,
                 HookPath = hookPath,
                 EntryAssemblyName = entry,
-                TrustedAssemblies = AgentContext.ReadTrustedAssemblies(),
+                TrustedPlatformAssemblies = AgentContext.ReadTrustedPlatformAssemblies(),
             };
 
             // An app that ships the OpenTelemetry SDK configures its own providers; a second

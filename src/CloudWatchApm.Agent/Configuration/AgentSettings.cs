@@ -200,7 +200,7 @@ internal sealed class AgentSettings
             }
         }
 
-        var fromAttributes = ResourceAttributes.FirstOrDefault(a => a.Key == "service.name").Value;
+        var fromAttributes = AttributeValue("service.name");
         var explicitName = r.GetString(ConfigurationKeys.ServiceName);
         if (explicitName is not null)
         {
@@ -220,8 +220,23 @@ internal sealed class AgentSettings
 
         ResourceAttributes.RemoveAll(a => a.Key == "service.name");
         var version = r.GetString(ConfigurationKeys.ServiceVersion);
-        ServiceVersion = version ?? ResourceAttributes.FirstOrDefault(a => a.Key == "service.version").Value;
+        ServiceVersion = version ?? AttributeValue("service.version");
         ResourceAttributes.RemoveAll(a => a.Key == "service.version");
+    }
+
+    // A loop rather than Enumerable.FirstOrDefault: this runs before the app's Main, and LINQ over
+    // a list of key-value pairs is JIT-compiled there (about 0.7 ms), not taken from ReadyToRun code.
+    private string? AttributeValue(string key)
+    {
+        foreach (var attribute in ResourceAttributes)
+        {
+            if (attribute.Key == key)
+            {
+                return attribute.Value;
+            }
+        }
+
+        return null;
     }
 
     private static List<string> ReadExporters(SettingsReader r, string key)
