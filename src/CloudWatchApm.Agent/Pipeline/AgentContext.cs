@@ -52,18 +52,4 @@ internal sealed class AgentContext
 
         return false;
     }
-
-    internal static IReadOnlySet<string> ReadTrustedAssemblies()
-    {
-        var set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa)
-        {
-            foreach (var path in tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-            {
-                set.Add(Path.GetFileNameWithoutExtension(path));
-            }
-        }
-
-        return set;
-    }
 }

@@ -286,7 +286,7 @@ internal sealed class AgentRuntime
             .SetResourceBuilder(Resource!)
             .SetSampler(Sampling.Create(s, AwsHooks.XRaySamplerFactory(s, Resource!)));
         var ids = InstrumentationRegistry.AddTracing(builder, s, _context);
-        AwsHooks.AddTracing(builder, s, Resource!);
+        AwsHooks.AddTracing(builder, s, Resource!, _context);
 
         foreach (var exporter in s.TracesExporters)
         {

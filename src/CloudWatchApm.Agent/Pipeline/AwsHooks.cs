@@ -67,15 +67,13 @@ internal static class AwsHooks
     /// AWS additions to the tracer provider (AWS SDK spans, Application Signals); nothing
     /// unless one of those features is configured.
     /// </summary>
-    internal static void AddTracing(TracerProviderBuilder builder, AgentSettings settings, ResourceBuilder resource)
-        => AddTracing(builder, settings, resource, AwsSettings.Process, AgentContext.ReadTrustedAssemblies());
-
-    /// <summary>Same, with the AWS settings and the app's trusted assemblies given (tests).</summary>
-    internal static void AddTracing(TracerProviderBuilder builder, AgentSettings settings, ResourceBuilder resource, AwsSettings aws, IReadOnlySet<string> trustedAssemblies)
+    internal static void AddTracing(TracerProviderBuilder builder, AgentSettings settings, ResourceBuilder resource, AgentContext context)
     {
+        var aws = AwsSettings.Process;
+
         // The instrumentation is only wired when the app ships AWSSDK.Core: otherwise the app
         // cannot make an AWS call, and neither this assembly's AWS SDK code nor AWSSDK.Core is loaded.
-        if (settings.IsInstrumentationEnabled("TRACES", AwsSdkInstrumentationId) && trustedAssemblies.Contains("AWSSDK.Core"))
+        if (settings.IsInstrumentationEnabled("TRACES", AwsSdkInstrumentationId) && context.AppHas("AWSSDK.Core"))
         {
             AddAwsSdk(builder);
             AgentRuntime.Current?.AddEnabled("aws sdk=" + AwsSdkInstrumentationId);
